@@ -1,0 +1,111 @@
+import type { IncomingMessage, IncomingHttpHeaders } from "node:http";
+import type { TLSSocket } from "node:tls";
+import { protocolFromHeaders, remoteIpFromHeaders } from "./xheaders.js";
+
+/** A file from a `multipart/form-data` body. */
+export interface HTTPFile {
+  filename: string;
+  contentType: string;
+  body: Buffer;
+}
+
+/** Per-server options a request needs to know about (set by {@link HTTPServer}). */
+export interface RequestContext {
+  xheaders: boolean;
+  trustedDownstream: ReadonlySet<string>;
+  /** Overrides the scheme, e.g. `"https"` behind a TLS terminator that sets no header. */
+  protocol?: string;
+  maxBodySize: number;
+}
+
+/** Parsed query or body arguments: every name maps to all its values, in order. */
+export type Arguments = Record<string, string[]>;
+
+/** Query string → arguments, keeping blank values (`?v` counts as `v=""`, as in Tornado). */
+export function parseQueryArguments(query: string): Arguments {
+  const out: Arguments = Object.create(null);
+  if (!query) return out;
+  for (const [k, v] of new URLSearchParams(query)) (out[k] ??= []).push(v);
+  return out;
+}
+
+/**
+ * One HTTP request, as handlers see it (Tornado's `HTTPServerRequest`). The body is read before the
+ * handler runs unless the handler streams it.
+ */
+export class HTTPServerRequest {
+  readonly method: string;
+  /** Path and query as sent, still percent-encoded. */
+  readonly uri: string;
+  /** The path part of `uri`, still percent-encoded. */
+  readonly path: string;
+  /** The query string without `?`. */
+  readonly query: string;
+  readonly version: string;
+  readonly headers: IncomingHttpHeaders;
+  /** The client's address (the proxy's client with `xheaders`). */
+  readonly remoteIp: string;
+  /** `http` or `https` (the proxy's scheme with `xheaders`). */
+  readonly protocol: string;
+  /** The Host header (`host:port`), or the server's address when absent. */
+  readonly host: string;
+  /** The raw body; empty until read. */
+  body: Buffer = Buffer.alloc(0);
+  readonly queryArguments: Arguments;
+  bodyArguments: Arguments = Object.create(null);
+  /** Query and body arguments together. */
+  arguments: Arguments;
+  files: Record<string, HTTPFile[]> = Object.create(null);
+  /** Aborted when the client goes away before the response is finished. */
+  readonly signal: AbortSignal;
+  readonly startTime = performance.now();
+  /** The Node request this wraps. */
+  readonly raw: IncomingMessage;
+  /** The server options this request arrived under. */
+  readonly context: RequestContext;
+  private finishTime: number | undefined;
+
+  constructor(raw: IncomingMessage, context: RequestContext, signal: AbortSignal) {
+    this.raw = raw;
+    this.context = context;
+    this.method = raw.method ?? "GET";
+    this.uri = raw.url ?? "/";
+    const q = this.uri.indexOf("?");
+    this.path = q < 0 ? this.uri : this.uri.slice(0, q);
+    this.query = q < 0 ? "" : this.uri.slice(q + 1);
+    this.version = `HTTP/${raw.httpVersion}`;
+    this.headers = raw.headers;
+    const socket = raw.socket;
+    const peer = socket?.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1";
+    const scheme = context.protocol ?? ((socket as TLSSocket | undefined)?.encrypted ? "https" : "http");
+    this.remoteIp = context.xheaders ? remoteIpFromHeaders(raw.headers, peer, context.trustedDownstream) : peer;
+    this.protocol = context.xheaders ? protocolFromHeaders(raw.headers, scheme) : scheme;
+    this.host = raw.headers.host || `${socket?.localAddress ?? "127.0.0.1"}:${socket?.localPort ?? ""}`;
+    this.queryArguments = parseQueryArguments(this.query);
+    this.arguments = this.queryArguments;
+    this.signal = signal;
+  }
+
+  /** The host name without the port. */
+  get hostName(): string {
+    const h = this.host;
+    if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
+    const colon = h.lastIndexOf(":");
+    return colon < 0 ? h : h.slice(0, colon);
+  }
+
+  /** The whole URL: `protocol://host/uri`. */
+  fullUrl(): string {
+    return `${this.protocol}://${this.host}${this.uri}`;
+  }
+
+  /** Milliseconds the request took (so far, if not finished). */
+  requestTime(): number {
+    return (this.finishTime ?? performance.now()) - this.startTime;
+  }
+
+  /** Called once the response is complete; freezes `requestTime()`. */
+  markFinished(): void {
+    this.finishTime ??= performance.now();
+  }
+}

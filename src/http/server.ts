@@ -1,0 +1,178 @@
+import http from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { Application } from "../web/application.js";
+import { genLog } from "../log/logger.js";
+import type { RequestContext } from "./request.js";
+
+/** Options of {@link HTTPServer}; every one has a documented default. */
+export interface HTTPServerOptions {
+  /** Trust `X-Real-Ip`/`X-Forwarded-For` and `X-Scheme`/`X-Forwarded-Proto` (behind a proxy). Default `false`. */
+  xheaders?: boolean;
+  /** Proxy addresses skipped when reading `X-Forwarded-For` from the end. Default none. */
+  trustedDownstream?: string[];
+  /** Forces `request.protocol` (e.g. `"https"` behind a TLS terminator). Default: from the socket. */
+  protocol?: string;
+  /** Largest request body in bytes; more is refused with 413. Default 100 MiB. */
+  maxBodySize?: number;
+  /** Largest request head (request line and headers) in bytes; more gets 431. Default 64 KiB. */
+  maxHeaderSize?: number;
+  /** How long a keep-alive connection may stay idle, in ms. Default 5000. */
+  idleConnectionTimeout?: number;
+  /** How long the client has to send the request head, in ms. Default 60000. */
+  headerTimeout?: number;
+  /** How long the client has to send a whole request, in ms; 0 for no limit. Default 0 (bodies may stream). */
+  bodyTimeout?: number;
+  /** Stop gracefully on SIGTERM and SIGINT. Default `true`. */
+  handleSignals?: boolean;
+  /** How long `stop()` waits for requests in flight before closing their connections, in ms. Default 10000. */
+  stopTimeout?: number;
+}
+
+/** {@link HTTPServerOptions} with every default applied. */
+export type ResolvedServerOptions = Required<Omit<HTTPServerOptions, "protocol">> & { protocol: string | undefined };
+
+/** Applies the defaults of {@link HTTPServerOptions}, once. */
+export function resolveServerOptions(options: HTTPServerOptions): ResolvedServerOptions {
+  return {
+    xheaders: options.xheaders ?? false,
+    trustedDownstream: options.trustedDownstream ?? [],
+    protocol: options.protocol,
+    maxBodySize: options.maxBodySize ?? 100 * 1024 * 1024,
+    maxHeaderSize: options.maxHeaderSize ?? 64 * 1024,
+    idleConnectionTimeout: options.idleConnectionTimeout ?? 5_000,
+    headerTimeout: options.headerTimeout ?? 60_000,
+    bodyTimeout: options.bodyTimeout ?? 0,
+    handleSignals: options.handleSignals ?? true,
+    stopTimeout: options.stopTimeout ?? 10_000,
+  };
+}
+
+/** The per-request view of server options. */
+export function requestContextOf(options: ResolvedServerOptions): RequestContext {
+  return {
+    xheaders: options.xheaders,
+    trustedDownstream: new Set(options.trustedDownstream),
+    protocol: options.protocol,
+    maxBodySize: options.maxBodySize,
+  };
+}
+
+/** A request listener or an application. */
+export type RequestCallback = Application | ((req: http.IncomingMessage, res: http.ServerResponse) => void);
+
+const liveServers = new Set<HTTPServer>();
+let signalsInstalled = false;
+
+function installSignalHandlers(): void {
+  if (signalsInstalled) return;
+  signalsInstalled = true;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const servers = [...liveServers].filter((s) => s.options.handleSignals);
+    if (!servers.length) return;
+    genLog.info(`${signal} received: stopping, letting requests in flight finish`);
+    void Promise.all(servers.map((s) => s.stop())).then(() => process.exit(0));
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+}
+
+/**
+ * Serves an {@link Application} (or a plain request listener) over HTTP/1.1, with Tornado's options:
+ * xheaders, body and header limits, timeouts, graceful stop.
+ */
+export class HTTPServer {
+  readonly options: ResolvedServerOptions;
+  /** The underlying Node server. */
+  readonly server: http.Server;
+  private readonly context: RequestContext;
+  private readonly inFlight = new Set<http.ServerResponse>();
+
+  constructor(readonly app: RequestCallback, options: HTTPServerOptions = {}) {
+    this.options = resolveServerOptions(options);
+    this.context = requestContextOf(this.options);
+    this.server = http.createServer(
+      {
+        maxHeaderSize: this.options.maxHeaderSize,
+        keepAliveTimeout: this.options.idleConnectionTimeout,
+        headersTimeout: this.options.headerTimeout,
+        requestTimeout: this.options.bodyTimeout,
+      },
+      (req, res) => this.onRequest(req, res),
+    );
+    this.server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
+    this.server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.inFlight.add(res);
+    res.once("close", () => this.inFlight.delete(res));
+    if (typeof this.app === "function") this.app(req, res);
+    else void this.app.handleRequest(req, res, this.context);
+  }
+
+  private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const app = this.app as Partial<Application> & { handleUpgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer, context: RequestContext) => void };
+    if (typeof app === "object" && typeof app.handleUpgrade === "function") {
+      app.handleUpgrade(req, socket, head, this.context);
+    } else {
+      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    }
+  }
+
+  // Malformed requests never reach the app: answer with a bare 4xx and close, as Tornado does.
+  private onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+      socket.destroy();
+      return;
+    }
+    let status = "400 Bad Request";
+    if (err.code === "HPE_HEADER_OVERFLOW") status = "431 Request Header Fields Too Large";
+    else if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") status = "408 Request Timeout";
+    else if (err.code === "ECONNRESET") { socket.destroy(); return; }
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+
+  /** Starts listening; resolves with the bound port once it is (port 0 picks a free one). */
+  listen(port: number, address?: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        this.server.off("listening", onListening);
+        if (err.code === "EADDRINUSE") {
+          reject(new Error(`Port ${port}${address ? ` on ${address}` : ""} is already in use: another process holds it. Stop that process or pick another port.`));
+        } else reject(err);
+      };
+      const onListening = () => {
+        this.server.off("error", onError);
+        liveServers.add(this);
+        if (this.options.handleSignals) installSignalHandlers();
+        resolve(this.port);
+      };
+      this.server.once("error", onError);
+      this.server.once("listening", onListening);
+      this.server.listen(port, address);
+    });
+  }
+
+  /** The port the server listens on (after `listen`). */
+  get port(): number {
+    return (this.server.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  /**
+   * Stops accepting connections, lets requests in flight finish (up to `stopTimeout`), then closes
+   * what is left. Resolves when the server is closed.
+   */
+  async stop(): Promise<void> {
+    liveServers.delete(this);
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const deadline = Date.now() + this.options.stopTimeout;
+    while (this.inFlight.size && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      this.server.closeIdleConnections();
+    }
+    this.server.closeAllConnections();
+    await closed;
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Typhoon: Tornado's way of writing web servers, for TypeScript on Node.js.
+ * Every public name is exported from here.
+ */
+import { installSourceMapSupport } from "./util/source-maps.js";
+
+installSourceMapSupport();
+
+// core: application, handlers, server
+export { Application, type RequestHook, type OutputTransform, type RouteMatch } from "./web/application.js";
+export { RequestHandler, ErrorHandler, SUPPORTED_METHODS, type HandlerClass, type ErrorInfo } from "./web/handler.js";
+export { URLSpec, url, type HandlerEntry } from "./web/routing.js";
+export { resolveSettings, type ApplicationSettings, type ResolvedSettings } from "./web/settings.js";
+export { HTTPError, MissingArgumentError, Finish, ConfigurationError } from "./web/errors.js";
+export { HTTPServer, resolveServerOptions, type HTTPServerOptions, type ResolvedServerOptions } from "./http/server.js";
+export { HTTPServerRequest, type HTTPFile, type Arguments } from "./http/request.js";
+export { isValidIp } from "./http/xheaders.js";
+export { xhtmlEscape, escape } from "./util/escape.js";
+export { Logger, accessLog, appLog, genLog } from "./log/logger.js";

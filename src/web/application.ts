@@ -1,0 +1,171 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { HTTPServerRequest, type RequestContext } from "../http/request.js";
+import { HTTPServer, type HTTPServerOptions, resolveServerOptions, requestContextOf } from "../http/server.js";
+import { accessLog } from "../log/logger.js";
+import { colorStatus } from "../log/status-color.js";
+import { HTTPError } from "./errors.js";
+import { ErrorHandler, type HandlerClass, type RequestHandler } from "./handler.js";
+import { URLSpec, type HandlerEntry } from "./routing.js";
+import { resolveSettings, type ApplicationSettings, type ResolvedSettings } from "./settings.js";
+
+/** Runs for every routed request before `getCurrentUser()` and `prepare()` (cache resets, XSRF checks). */
+export type RequestHook = (handler: RequestHandler) => void | Promise<void>;
+
+/** Rewrites a fully buffered response body just before it is sent (e.g. live-reload injection). */
+export type OutputTransform = (handler: RequestHandler, body: Buffer) => Buffer;
+
+/** A route lookup result. */
+export interface RouteMatch {
+  spec: URLSpec;
+  pathArgs: string[];
+}
+
+/**
+ * A collection of routes and settings that make up a web application: `new Application(handlers,
+ * settings)`, then `listen(port)` or mount `app.handler` in any Node server.
+ */
+export class Application {
+  /** Settings with defaults applied (`debug` resolved into its four switches). */
+  readonly settings: ResolvedSettings;
+  /** Routes in match order. */
+  readonly rules: URLSpec[] = [];
+  private readonly named = new Map<string, URLSpec>();
+  private readonly requestHooks: RequestHook[] = [];
+  private readonly outputTransforms: OutputTransform[] = [];
+  private readonly defaultContext: RequestContext = requestContextOf(resolveServerOptions({}));
+
+  constructor(handlers: HandlerEntry[] = [], settings: ApplicationSettings = {}) {
+    this.settings = resolveSettings(settings);
+    this.addHandlers(handlers);
+  }
+
+  /** Adds routes after the existing ones. */
+  addHandlers(handlers: HandlerEntry[]): void {
+    for (const entry of handlers) {
+      const spec = entry instanceof URLSpec ? entry : new URLSpec(entry[0], entry[1], entry[2], entry[3]);
+      this.rules.push(spec);
+      if (spec.name) this.named.set(spec.name, spec);
+    }
+  }
+
+  /** Adds routes that take precedence over the existing ones (used for static routes). */
+  prependHandlers(handlers: HandlerEntry[]): void {
+    const before = this.rules.splice(0);
+    this.addHandlers(handlers);
+    this.rules.push(...before);
+  }
+
+  /** The path of the route named `name`, with its groups filled from `args`. */
+  reverseUrl(name: string, ...args: unknown[]): string {
+    const spec = this.named.get(name);
+    if (!spec) throw new Error(`${name} not found in named urls`);
+    return spec.reverse(...args);
+  }
+
+  /** Finds the route for a (still percent-encoded) path. */
+  findHandler(path: string): RouteMatch | null {
+    for (const spec of this.rules) {
+      const pathArgs = spec.match(path);
+      if (pathArgs) return { spec, pathArgs };
+    }
+    return null;
+  }
+
+  /** Registers a hook that runs for every request before `getCurrentUser()` and `prepare()`. */
+  addRequestHook(hook: RequestHook): void {
+    this.requestHooks.push(hook);
+  }
+
+  /** Runs the request hooks for a handler (called by `RequestHandler.execute`). */
+  async runRequestHooks(handler: RequestHandler): Promise<void> {
+    for (const hook of this.requestHooks) await hook(handler);
+  }
+
+  /** Registers a transform applied to every fully buffered response body. */
+  addOutputTransform(transform: OutputTransform): void {
+    this.outputTransforms.push(transform);
+  }
+
+  /** Applies the output transforms (called by `RequestHandler.finish`). */
+  transformOutput(handler: RequestHandler, body: Buffer): Buffer {
+    for (const transform of this.outputTransforms) body = transform(handler, body);
+    return body;
+  }
+
+  /** The largest body the handler accepts: its class's `maxBodySize`, else the server's. */
+  maxBodySizeFor(handler: RequestHandler): number {
+    const own = (handler.constructor as { maxBodySize?: number }).maxBodySize;
+    return typeof own === "number" ? own : handler.request.context.maxBodySize;
+  }
+
+  /**
+   * Feeds a streamed body to `handler.dataReceived(chunk)` as it arrives, pausing the socket while an
+   * async `dataReceived` runs, so a slow consumer holds back the client instead of buffering.
+   */
+  async streamBody(handler: RequestHandler): Promise<void> {
+    const receiver = handler as RequestHandler & { dataReceived?: (chunk: Buffer) => unknown };
+    if (typeof receiver.dataReceived !== "function") {
+      throw new TypeError(`${handler.constructor.name} streams its body (streamRequestBody) but has no dataReceived(chunk) method`);
+    }
+    const limit = this.maxBodySizeFor(handler);
+    const raw = handler.request.raw;
+    const declared = raw.headers["content-length"];
+    if (declared !== undefined && Number(declared) > limit) throw new HTTPError(413, `Content-Length ${declared} exceeds maxBodySize ${limit}`);
+    let size = 0;
+    for await (const chunk of raw as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw new HTTPError(413, `body exceeds maxBodySize ${limit}`);
+      await receiver.dataReceived(chunk);
+    }
+    if (!raw.complete) throw new HTTPError(400, "client closed the connection while sending the body");
+  }
+
+  /** Writes the access-log line for a finished request (or calls `logFunction`). */
+  logRequest(handler: RequestHandler): void {
+    if (this.settings.logFunction) return this.settings.logFunction(handler);
+    const status = handler.getStatus();
+    const r = handler.request;
+    const line = `${colorStatus(status)} ${r.method} ${r.uri} (${r.remoteIp}) ${r.requestTime().toFixed(2)}ms`;
+    if (status < 400) accessLog.info(line);
+    else if (status < 500) accessLog.warning(line);
+    else accessLog.error(line);
+  }
+
+  /** Routes one request and runs its handler. */
+  handleRequest(raw: IncomingMessage, res: ServerResponse, context: RequestContext = this.defaultContext): Promise<void> {
+    const abort = new AbortController();
+    const request = new HTTPServerRequest(raw, context, abort.signal);
+    let handler: RequestHandler;
+    let pathArgs: string[] = [];
+    const match = request.path.startsWith("/") ? this.findHandler(request.path) : null;
+    if (match) {
+      handler = new match.spec.handlerClass(this, request, res);
+      handler.initialize(match.spec.initArgs);
+      pathArgs = match.pathArgs;
+    } else {
+      const Default: HandlerClass = request.path.startsWith("/") ? this.settings.defaultHandlerClass ?? ErrorHandler : ErrorHandler;
+      handler = new Default(this, request, res);
+      const args = Default === ErrorHandler && !request.path.startsWith("/") ? { statusCode: 400 } : this.settings.defaultHandlerArgs ?? {};
+      handler.initialize(args);
+    }
+    res.once("close", () => {
+      if (!handler.finished) {
+        abort.abort();
+        handler.connectionLost();
+      }
+    });
+    return handler.execute(pathArgs);
+  }
+
+  /** A Node request listener: mount the app in `http.createServer(app.handler)`, Express, Connect... */
+  get handler(): (req: IncomingMessage, res: ServerResponse) => void {
+    return (req, res) => void this.handleRequest(req, res);
+  }
+
+  /** Starts an {@link HTTPServer} for this app; resolves once it is listening. */
+  async listen(port: number, address?: string, options: HTTPServerOptions = {}): Promise<HTTPServer> {
+    const server = new HTTPServer(this, options);
+    await server.listen(port, address);
+    return server;
+  }
+}

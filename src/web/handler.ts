@@ -1,0 +1,491 @@
+import { createHash } from "node:crypto";
+import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { Application } from "./application.js";
+import type { ResolvedSettings } from "./settings.js";
+import type { Arguments, HTTPServerRequest } from "../http/request.js";
+import { readBody, parseBodyArguments } from "../http/body.js";
+import { Finish, HTTPError, MissingArgumentError, reasonPhrase } from "./errors.js";
+import { renderErrorPage } from "./error-page.js";
+import { appLog, genLog } from "../log/logger.js";
+import { checkEtagHeader } from "./etag.js";
+
+/** A `RequestHandler` subclass, as routes name them. */
+export type HandlerClass = new (application: Application, request: HTTPServerRequest, response: ServerResponse) => RequestHandler;
+
+/** What `writeError` gets besides the status: the exception, when the error came from one. */
+export interface ErrorInfo {
+  error?: unknown;
+}
+
+/** HTTP methods a handler may implement (others get 405). */
+export const SUPPORTED_METHODS = ["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"] as const;
+
+const UNSAFE_HEADER_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
+
+function httpDate(d: Date): string {
+  return d.toUTCString();
+}
+
+/**
+ * Base class for request handlers: subclass it and define `get`, `post`, ... (sync or `async`), each
+ * receiving the route's capture groups as arguments. One instance serves one request.
+ */
+export class RequestHandler {
+  /** The application this request was routed by. */
+  readonly application: Application;
+  /** The request being served. */
+  readonly request: HTTPServerRequest;
+  /** The Node response, for the rare case that needs it directly. */
+  readonly response: ServerResponse;
+  /** Positional capture groups of the matched route, decoded. */
+  pathArgs: string[] = [];
+  /** The user `getCurrentUser()` returned for this request, or null. */
+  currentUser: unknown = null;
+
+  private _status = 200;
+  private _reason: string | undefined;
+  private _headers = new Map<string, [string, string[]]>();
+  private _buffer: Buffer[] = [];
+  private _headersWritten = false;
+  private _finished = false;
+  private _connectionClosed = false;
+
+  /**
+   * Request bodies of this handler class are handed to `dataReceived(chunk)` as they arrive instead of
+   * being buffered (Tornado's `@stream_request_body`).
+   */
+  static streamRequestBody = false;
+
+  constructor(application: Application, request: HTTPServerRequest, response: ServerResponse) {
+    this.application = application;
+    this.request = request;
+    this.response = response;
+    this.clear();
+  }
+
+  /** The application's resolved settings. */
+  get settings(): ResolvedSettings {
+    return this.application.settings;
+  }
+
+  /** Receives the route's init arguments (the third element of a handler entry). */
+  initialize(_initArgs: Record<string, unknown>): void {}
+
+  /** Runs before the HTTP method, may be `async`; finishing here skips the method. */
+  prepare(): void | Promise<void> {}
+
+  /** Runs after the response has been sent. */
+  onFinish(): void {}
+
+  /** Runs once if the client closes the connection before the response is finished. */
+  onConnectionClose(): void {}
+
+  /** Returns the user for this request (may be `async`); resolved once, before `prepare()`. */
+  getCurrentUser(): unknown {
+    return null;
+  }
+
+  /** Headers every response of this handler starts with; override to add your own. */
+  setDefaultHeaders(): void {}
+
+  // ---------------------------------------------------------------- output
+
+  /** Sets the status code (and an optional reason phrase). */
+  setStatus(status: number, reason?: string): void {
+    if (!Number.isInteger(status) || status < 100 || status > 999) throw new Error(`Invalid HTTP status ${status}`);
+    this._status = status;
+    this._reason = reason;
+  }
+
+  /** The status code that will be (or was) sent. */
+  getStatus(): number {
+    return this._status;
+  }
+
+  /** Sets a response header, replacing any value it had. CR, LF and NUL are refused. */
+  setHeader(name: string, value: string | number | Date): void {
+    this._headers.set(name.toLowerCase(), [name, [this.convertHeaderValue(value)]]);
+  }
+
+  /** Adds a value to a header that may repeat (e.g. `Set-Cookie`). */
+  addHeader(name: string, value: string | number | Date): void {
+    const entry = this._headers.get(name.toLowerCase());
+    if (entry) entry[1].push(this.convertHeaderValue(value));
+    else this.setHeader(name, value);
+  }
+
+  /** Removes a response header. */
+  clearHeader(name: string): void {
+    this._headers.delete(name.toLowerCase());
+  }
+
+  /** The current value of a response header, or undefined. */
+  getHeader(name: string): string | undefined {
+    return this._headers.get(name.toLowerCase())?.[1].join(", ");
+  }
+
+  private convertHeaderValue(value: string | number | Date): string {
+    const s = value instanceof Date ? httpDate(value) : String(value);
+    if (UNSAFE_HEADER_VALUE.test(s)) throw new Error(`Unsafe header value ${JSON.stringify(s)}`);
+    return s;
+  }
+
+  /** Resets status, headers and the unsent body to their defaults. */
+  clear(): void {
+    this._headers = new Map([
+      ["server", ["Server", ["TyphoonServer/0.1"]]],
+      ["content-type", ["Content-Type", ["text/html; charset=UTF-8"]]],
+    ]);
+    this.setDefaultHeaders();
+    this._status = 200;
+    this._reason = undefined;
+    this._buffer = [];
+  }
+
+  /**
+   * Adds to the response body. A string is sent as UTF-8, a Buffer as is, a plain object or array as
+   * JSON (with `Content-Type: application/json`).
+   */
+  write(chunk: string | Buffer | Uint8Array | object): void {
+    if (this._finished) throw new Error("Cannot write() after finish()");
+    if (typeof chunk === "string") {
+      this._buffer.push(Buffer.from(chunk, "utf8"));
+    } else if (chunk instanceof Uint8Array) {
+      this._buffer.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    } else if (chunk !== null && typeof chunk === "object") {
+      this.setHeader("Content-Type", "application/json; charset=UTF-8");
+      this._buffer.push(Buffer.from(JSON.stringify(chunk), "utf8"));
+    } else {
+      throw new TypeError(`write() takes a string, Buffer or object, not ${chunk === null ? "null" : typeof chunk}`);
+    }
+  }
+
+  /** Whether the headers have gone out (after `flush()` or `finish()`). */
+  get headersWritten(): boolean {
+    return this._headersWritten;
+  }
+
+  /** Whether `finish()` has been called. */
+  get finished(): boolean {
+    return this._finished;
+  }
+
+  /** Whether the client went away before the response was finished. */
+  get connectionClosed(): boolean {
+    return this._connectionClosed;
+  }
+
+  private writeHeadersNow(contentLength: number | undefined): void {
+    const headers: OutgoingHttpHeaders = {};
+    for (const [name, values] of this._headers.values()) headers[name] = values.length === 1 ? values[0] : values;
+    if (contentLength !== undefined && !this._headers.has("content-length") && !this._headers.has("transfer-encoding")) {
+      headers["Content-Length"] = contentLength;
+    }
+    this.response.writeHead(this._status, reasonPhrase(this._status, this._reason), headers);
+    this._headersWritten = true;
+  }
+
+  /**
+   * Sends the headers and what was written so far; resolves once the socket has taken it (respecting
+   * backpressure). Without a `Content-Length` the response is chunked.
+   */
+  flush(): Promise<void> {
+    if (this._finished || this._connectionClosed) return Promise.resolve();
+    if (!this._headersWritten) this.writeHeadersNow(undefined);
+    const chunks = this._buffer;
+    this._buffer = [];
+    if (this.request.method === "HEAD" || chunks.length === 0) return Promise.resolve();
+    const ok = this.response.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    if (ok) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => { this.response.off("drain", done); this.response.off("close", done); resolve(); };
+      this.response.on("drain", done);
+      this.response.on("close", done);
+    });
+  }
+
+  /** Computes the `Etag` for a buffered 200 response; return null to send none. Default: SHA-1 of the body. */
+  computeEtag(): string | null {
+    const hash = createHash("sha1");
+    for (const chunk of this._buffer) hash.update(chunk);
+    return `"${hash.digest("hex")}"`;
+  }
+
+  /** Sets the `Etag` header from `computeEtag()`, if it gives one. */
+  setEtagHeader(): void {
+    const etag = this.computeEtag();
+    if (etag) this.setHeader("Etag", etag);
+  }
+
+  /** Whether the request's `If-None-Match` matches this response's `Etag`. */
+  checkEtagHeader(): boolean {
+    return checkEtagHeader(this.request.headers["if-none-match"], this.getHeader("Etag"));
+  }
+
+  /** Ends the response (optionally writing a last chunk). Called for you when the method returns. */
+  finish(chunk?: string | Buffer | Uint8Array | object): Promise<void> {
+    if (this._finished) throw new Error("finish() called twice");
+    if (chunk !== undefined) this.write(chunk);
+    if (!this._headersWritten) {
+      const method = this.request.method;
+      if (this._status === 200 && (method === "GET" || method === "HEAD") && !this._headers.has("etag")) {
+        this.setEtagHeader();
+        if (this.checkEtagHeader()) {
+          this._buffer = [];
+          this.setStatus(304);
+        }
+      }
+      if (this._status === 204 || this._status === 304 || (this._status >= 100 && this._status < 200)) {
+        for (const h of ["content-type", "content-length", "content-language", "content-encoding", "transfer-encoding"]) this._headers.delete(h);
+        this._buffer = [];
+      }
+      let body = this._buffer.length === 1 ? this._buffer[0]! : Buffer.concat(this._buffer);
+      body = this.application.transformOutput(this, body);
+      this._buffer = [];
+      const withLength = this._status !== 204 && this._status !== 304 && this._status >= 200;
+      this.writeHeadersNow(withLength ? body.length : undefined);
+      this._finished = true;
+      this.response.end(method === "HEAD" || body.length === 0 ? undefined : body);
+    } else {
+      const rest = this._buffer;
+      this._buffer = [];
+      this._finished = true;
+      if (this.request.method !== "HEAD" && rest.length) this.response.end(Buffer.concat(rest));
+      else this.response.end();
+    }
+    this.request.markFinished();
+    this.application.logRequest(this);
+    try {
+      this.onFinish();
+    } catch (err) {
+      appLog.error(`Exception in onFinish: ${(err as Error)?.stack ?? err}`);
+    }
+    return Promise.resolve();
+  }
+
+  /** Sends a redirect (302, or 301 when `permanent`) to `url` and finishes. */
+  redirect(url: string, permanent = false, status?: number): void {
+    if (this._headersWritten) throw new Error("Cannot redirect after headers have been written");
+    this.setStatus(status ?? (permanent ? 301 : 302));
+    this.setHeader("Location", url);
+    void this.finish();
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  /** Sends an error page for `status` (through `writeError`) and finishes. */
+  sendError(status = 500, info: ErrorInfo = {}): void {
+    if (this._headersWritten) {
+      genLog.error("Cannot send error response after headers written");
+      if (!this._finished) {
+        this._finished = true;
+        this.response.destroy();
+        this.request.markFinished();
+        this.application.logRequest(this);
+      }
+      return;
+    }
+    this.clear();
+    const httpError = info.error instanceof HTTPError ? info.error : undefined;
+    this.setStatus(status, httpError?.reason);
+    for (const [name, value] of Object.entries(httpError?.headers ?? {})) this.setHeader(name, value);
+    try {
+      this.writeError(status, info);
+    } catch (err) {
+      appLog.error(`Uncaught exception in writeError: ${(err as Error)?.stack ?? err}`);
+      this._buffer = [];
+    }
+    if (!this._finished) void this.finish();
+  }
+
+  /**
+   * Writes the error page; override to customise. By default: Tornado's plain page, or with
+   * `serveTraceback` the exception and its source-mapped stack; JSON when the client asks for it.
+   */
+  writeError(status: number, info: ErrorInfo = {}): void {
+    const page = renderErrorPage({
+      status,
+      reason: reasonPhrase(status, this._reason),
+      error: info.error,
+      traceback: this.settings.serveTraceback,
+      json: /\bapplication\/json\b/.test(String(this.request.headers.accept ?? "")),
+      request: this.request,
+    });
+    this.setHeader("Content-Type", page.contentType);
+    this.write(page.body);
+    void this.finish();
+  }
+
+  private handleRequestException(err: unknown): void {
+    if (err instanceof Finish) {
+      if (!this._finished) void this.finish();
+      return;
+    }
+    this.logException(err);
+    if (this._finished) return;
+    this.sendError(err instanceof HTTPError ? err.statusCode : 500, { error: err });
+  }
+
+  /** Logs an exception from the handler: HTTPErrors as warnings (if they carry a log message), others as errors. */
+  logException(err: unknown): void {
+    const r = this.request;
+    if (err instanceof HTTPError) {
+      if (err.logMessage) genLog.warning(`${err.statusCode} ${r.method} ${r.uri} (${r.remoteIp}): ${err.logMessage}`);
+    } else {
+      appLog.error(`Uncaught exception ${r.method} ${r.uri} (${r.remoteIp})\n${(err as Error)?.stack ?? String(err)}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- arguments
+
+  /**
+   * The last value of argument `name` from the query or body. Without a default, a missing argument is
+   * a 400 naming it. Values are stripped of surrounding whitespace unless `strip` is false.
+   */
+  getArgument(name: string, defaultValue?: string, strip = true): string {
+    return this.lastArgument(this.request.arguments, name, arguments.length >= 2, defaultValue, strip)!;
+  }
+
+  /** All values of argument `name` (query and body), possibly none. */
+  getArguments(name: string, strip = true): string[] {
+    return (this.request.arguments[name] ?? []).map((v) => this.cleanArgument(v, strip));
+  }
+
+  /** Like `getArgument`, from the query string only. */
+  getQueryArgument(name: string, defaultValue?: string, strip = true): string {
+    return this.lastArgument(this.request.queryArguments, name, arguments.length >= 2, defaultValue, strip)!;
+  }
+
+  /** All values of a query argument. */
+  getQueryArguments(name: string, strip = true): string[] {
+    return (this.request.queryArguments[name] ?? []).map((v) => this.cleanArgument(v, strip));
+  }
+
+  /** Like `getArgument`, from the form body only. */
+  getBodyArgument(name: string, defaultValue?: string, strip = true): string {
+    return this.lastArgument(this.request.bodyArguments, name, arguments.length >= 2, defaultValue, strip)!;
+  }
+
+  /** All values of a body argument. */
+  getBodyArguments(name: string, strip = true): string[] {
+    return (this.request.bodyArguments[name] ?? []).map((v) => this.cleanArgument(v, strip));
+  }
+
+  private lastArgument(source: Arguments, name: string, hasDefault: boolean, defaultValue: string | undefined, strip: boolean): string | undefined {
+    const values = source[name];
+    if (!values || values.length === 0) {
+      if (!hasDefault) throw new MissingArgumentError(name);
+      return defaultValue;
+    }
+    return this.cleanArgument(values[values.length - 1]!, strip);
+  }
+
+  private cleanArgument(value: string, strip: boolean): string {
+    const clean = value.replace(CONTROL_CHARS, " ");
+    return strip ? clean.trim() : clean;
+  }
+
+  /** Decodes one URL capture group; override to change how path arguments are decoded. */
+  decodeArgument(value: string, _name?: string): string {
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      throw new HTTPError(400, `Invalid percent-encoding or UTF-8 in the URL: ${value.slice(0, 100)}`);
+    }
+  }
+
+  /** URL of the named route, with arguments filled in. */
+  reverseUrl(name: string, ...args: unknown[]): string {
+    return this.application.reverseUrl(name, ...args);
+  }
+
+  // ---------------------------------------------------------------- life cycle
+
+  /** Which methods this handler class implements (for `Allow` on a 405). */
+  allowedMethods(): string[] {
+    const allowed: string[] = [];
+    for (const m of SUPPORTED_METHODS) {
+      const fn = (this as unknown as Record<string, unknown>)[m.toLowerCase()];
+      if (typeof fn === "function") allowed.push(m);
+    }
+    if (allowed.includes("GET") && !allowed.includes("HEAD")) allowed.splice(1, 0, "HEAD");
+    return allowed;
+  }
+
+  /** Reads the request body into `request.body` and its form arguments (or streams it). */
+  protected async receiveBody(): Promise<void> {
+    const request = this.request;
+    const ctor = this.constructor as typeof RequestHandler;
+    if (ctor.streamRequestBody) {
+      await this.application.streamBody(this);
+      return;
+    }
+    if (request.method === "GET" || request.method === "HEAD") {
+      if (!request.raw.readableEnded && request.headers["content-length"] === undefined && request.headers["transfer-encoding"] === undefined) return;
+    }
+    request.body = await readBody(request.raw, this.application.maxBodySizeFor(this));
+    if (request.body.length) {
+      parseBodyArguments(String(request.headers["content-type"] ?? ""), request.body, request.bodyArguments, request.files);
+      const merged: Arguments = Object.create(null);
+      for (const src of [request.queryArguments, request.bodyArguments]) {
+        for (const [k, v] of Object.entries(src)) (merged[k] ??= []).push(...v);
+      }
+      request.arguments = merged;
+    }
+  }
+
+  /** Called by the application when the client disconnects before `finish()`. */
+  connectionLost(): void {
+    if (this._finished || this._connectionClosed) return;
+    this._connectionClosed = true;
+    try {
+      this.onConnectionClose();
+    } catch (err) {
+      appLog.error(`Exception in onConnectionClose: ${(err as Error)?.stack ?? err}`);
+    }
+  }
+
+  /** Runs the request: body, current user, `prepare()`, the method, `finish()`; errors become error pages. */
+  async execute(pathArgs: string[]): Promise<void> {
+    try {
+      const method = this.request.method;
+      if (!(SUPPORTED_METHODS as readonly string[]).includes(method)) throw new HTTPError(405);
+      this.pathArgs = pathArgs.map((a) => this.decodeArgument(a));
+      await this.receiveBody();
+      await this.application.runRequestHooks(this);
+      this.currentUser = await this.getCurrentUser();
+      await this.prepare();
+      if (this._finished) return;
+      // As in Tornado, a method the handler lacks is a 405 found after prepare(), so prepare-time checks
+      // (an ErrorHandler's 404, authentication) answer first.
+      let fn = (this as unknown as Record<string, unknown>)[method.toLowerCase()];
+      if (typeof fn !== "function" && method === "HEAD") fn = (this as unknown as Record<string, unknown>).get;
+      if (typeof fn !== "function") {
+        throw new HTTPError(405, undefined, { headers: { Allow: this.allowedMethods().join(", ") } });
+      }
+      await (fn as (...args: string[]) => unknown).apply(this, this.pathArgs);
+      if (!this._finished && !this._connectionClosed) await this.finish();
+      else if (!this._finished) {
+        this._finished = true;
+        this.request.markFinished();
+        this.application.logRequest(this);
+      }
+    } catch (err) {
+      this.handleRequestException(err);
+    }
+  }
+}
+
+/** Answers every request with one status (the 404 for unknown URLs). */
+export class ErrorHandler extends RequestHandler {
+  private statusCode = 404;
+
+  override initialize(args: Record<string, unknown>): void {
+    this.statusCode = Number(args.statusCode ?? 404);
+  }
+
+  override async prepare(): Promise<void> {
+    throw new HTTPError(this.statusCode);
+  }
+}
