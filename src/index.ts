@@ -17,3 +17,20 @@ export { HTTPServerRequest, type HTTPFile, type Arguments } from "./http/request
 export { isValidIp } from "./http/xheaders.js";
 export { xhtmlEscape, escape } from "./util/escape.js";
 export { Logger, accessLog, appLog, genLog } from "./log/logger.js";
+
+// --- options (tornado.options): begin ---
+export {
+  define,
+  options,
+  parseCommandLine,
+  parseConfigFile,
+  printHelp,
+  addParseCallback,
+  OptionParser,
+  OptionsError,
+  type OptionSpec,
+  type OptionType,
+  type OptionParserConfig,
+  type ParseOptions,
+} from "./options/index.js";
+// --- options (tornado.options): end ---

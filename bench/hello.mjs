@@ -1,0 +1,118 @@
+// Hello-world throughput: Typhoon beside raw node:http, Fastify, Express and Tornado 6.2, each
+// answering GET / with "Hello, world". `npm run bench -- hello [--rounds=3 --duration=5 ...]`.
+//
+// This file is also the servers: `node bench/hello.mjs serve <name> <port>` runs one contestant, so
+// all of them live in one place and Typhoon runs from compiled JS under plain node (no loader).
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { benchArgs, COMMON_USAGE } from "./lib/args.mjs";
+import { compareServers } from "./lib/compare.mjs";
+import { haveWrk } from "./lib/wrk.mjs";
+import { assertBuilt, importTyphoon } from "./lib/typhoon.mjs";
+
+export const description = "hello-world req/s and p99: Typhoon, node:http, Fastify, Express, Tornado 6.2 (wrk)";
+
+const BODY = "Hello, world";
+const PYTHON = "/usr/bin/python3";
+const SELF = fileURLToPath(import.meta.url);
+
+const TORNADO_APP = `
+import asyncio, sys
+import tornado.web
+
+class MainHandler(tornado.web.RequestHandler):
+    def get(self):
+        self.write("${BODY}")
+
+async def main():
+    app = tornado.web.Application([(r"/", MainHandler)])
+    app.listen(int(sys.argv[1]), "127.0.0.1")
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+`;
+
+/** The servers, started in-process by `serve`. */
+const SERVERS = {
+  async typhoon(port) {
+    const { Application, RequestHandler } = await importTyphoon();
+    class MainHandler extends RequestHandler {
+      get() {
+        this.write(BODY);
+      }
+    }
+    const app = new Application([["/", MainHandler]]);
+    await app.listen(port, "127.0.0.1");
+  },
+  async node(port) {
+    const http = await import("node:http");
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": BODY.length });
+      res.end(BODY);
+    });
+    await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
+  },
+  async fastify(port) {
+    const { default: Fastify } = await import("fastify");
+    const app = Fastify({ logger: false });
+    app.get("/", async () => BODY);
+    await app.listen({ port, host: "127.0.0.1" });
+  },
+  async express(port) {
+    const { default: express } = await import("express");
+    const app = express();
+    app.get("/", (req, res) => {
+      res.send(BODY);
+    });
+    await new Promise((resolve) => app.listen(port, "127.0.0.1", resolve));
+  },
+};
+
+const nodeServer = (name) => ({
+  name: name === "node" ? "node:http" : name,
+  key: name,
+  start: (port) => ({ cmd: process.execPath, args: [SELF, "serve", name, String(port)], env: { NODE_ENV: "production" } }),
+  check: (res, body) => (res.status !== 200 || body !== BODY ? `status ${res.status}, body ${JSON.stringify(body.slice(0, 80))}` : undefined),
+});
+
+const CONTESTANTS = [
+  { ...nodeServer("typhoon"), start: (port) => (assertBuilt(), nodeServer("typhoon").start(port)) },
+  nodeServer("node"),
+  nodeServer("fastify"),
+  nodeServer("express"),
+  {
+    name: "tornado 6.2",
+    key: "tornado",
+    start(port) {
+      const probe = spawnSync(PYTHON, ["-c", "import tornado; print(tornado.version)"], { encoding: "utf8" });
+      if (probe.status !== 0) throw new Error(`${PYTHON} cannot import tornado (apt-get install python3-tornado)`);
+      return { cmd: PYTHON, args: ["-c", TORNADO_APP, String(port)] };
+    },
+    check: (res, body) => (res.status !== 200 || body !== BODY ? `status ${res.status}` : undefined),
+  },
+];
+
+/** Entry point for `bench/run.mjs hello [flags]`. */
+export async function main(argv) {
+  const opts = benchArgs(argv);
+  if (opts.help) {
+    process.stdout.write(`Usage: npm run bench -- hello [flags]\n\n${description}\n\n${COMMON_USAGE}\n  (servers: ${CONTESTANTS.map((c) => c.key).join(", ")})\n`);
+    return;
+  }
+  if (!haveWrk()) throw new Error("wrk is not installed (apt-get install wrk)");
+  const contestants = CONTESTANTS.filter((c) => !opts.only || opts.only.has(c.key) || opts.only.has(c.name));
+  if (contestants.length === 0) throw new Error(`--only matches no server (have ${CONTESTANTS.map((c) => c.key).join(", ")})`);
+  const { table, skipped } = await compareServers(contestants, { ...opts, path: "/", baseline: "node:http", title: "hello" });
+  process.stdout.write(`\nGET / → "${BODY}"; ${opts.rounds} rounds x ${opts.durationSec}s per server, medians\n\n${table}\n`);
+  for (const s of skipped) process.stdout.write(`skipped ${s}\n`);
+}
+
+if (process.argv[1] === SELF && process.argv[2] === "serve") {
+  const [name, port] = process.argv.slice(3);
+  const serve = SERVERS[name];
+  if (!serve) {
+    process.stderr.write(`unknown server ${name}\n`);
+    process.exit(2);
+  }
+  await serve(Number(port));
+}

@@ -1,0 +1,41 @@
+// Command-line flags shared by the HTTP benches: `npm run bench -- hello --rounds=5 --only=typhoon,node`.
+import { parseArgs } from "node:util";
+
+/** Parses the common flags; `extra` adds bench-specific `parseArgs` options. */
+export function benchArgs(args, extra = {}) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      rounds: { type: "string", default: "3" },
+      duration: { type: "string", default: "5" },
+      warmup: { type: "string", default: "2" },
+      connections: { type: "string", default: "64" },
+      only: { type: "string" },
+      help: { type: "boolean", short: "h" },
+      ...extra,
+    },
+  });
+  const int = (name, min, max) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+  return {
+    values,
+    positionals,
+    help: values.help === true,
+    rounds: int("rounds", 1, 20),
+    durationSec: int("duration", 1, 120),
+    warmupSec: int("warmup", 0, 60),
+    connections: int("connections", 1, 10000),
+    only: values.only ? new Set(values.only.split(",").map((s) => s.trim())) : null,
+  };
+}
+
+/** Usage text for the common flags. */
+export const COMMON_USAGE = `  --rounds=N        measured rounds per server, interleaved (default 3)
+  --duration=S      seconds per measured run (default 5)
+  --warmup=S        seconds of warmup per server before round 1 (default 2)
+  --connections=N   wrk connections (default 64; wrk uses 1 thread)
+  --only=a,b        run only these servers`;
