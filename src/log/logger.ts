@@ -8,6 +8,9 @@ export function colorEnabled(stream: NodeJS.WriteStream = process.stderr): boole
   return Boolean(stream.isTTY);
 }
 
+// kleur decides from stdout alone; logs go to stderr, so the decision is ours.
+kleur.enabled = colorEnabled();
+
 type Level = "debug" | "info" | "warning" | "error";
 
 const LEVEL_TAG: Record<Level, string> = { debug: "D", info: "I", warning: "W", error: "E" };

@@ -62,7 +62,9 @@ export function spawnTs(file: string, args: string[] = [], env: NodeJS.ProcessEn
 
 /** Spawns a command from the project root, collecting stdout and stderr. */
 export function spawnProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
-  const child = spawn(cmd, args, { cwd: projectRoot, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  const merged: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...env };
+  for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
+  const child = spawn(cmd, args, { cwd: projectRoot, env: merged, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
