@@ -34,3 +34,16 @@ export {
   type ParseOptions,
 } from "./options/index.js";
 // --- options (tornado.options): end ---
+
+// --- templates, UI modules & locale: begin ---
+export { Template, DEFAULT_NAMESPACE, type TemplateOptions } from "./template/template.js";
+export { BaseLoader, Loader, DictLoader, TemplateNotFoundError, type LoaderOptions } from "./template/loader.js";
+export { ParseError } from "./template/errors.js";
+export { filterWhitespace, type WhitespaceMode } from "./template/whitespace.js";
+export { UIModule, TemplateModule, type UIModuleClass, type ModuleHost, type TemplateResources } from "./template/ui-modules.js";
+export { loadTranslations, getSupportedLocales, setDefaultLocale, getLocale, formatMessage, Locale, type Translations } from "./locale/locale.js";
+export { TranslationFileError } from "./locale/csv.js";
+export { parseAcceptLanguage } from "./locale/accept-language.js";
+export { urlEscape, jsonEncode, squeeze, linkify, type LinkifyOptions } from "./util/escape.js";
+export { LOCALE_NAMES } from "./locale/names.js";
+// --- templates, UI modules & locale: end ---
