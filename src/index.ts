@@ -47,3 +47,7 @@ export { parseAcceptLanguage } from "./locale/accept-language.js";
 export { urlEscape, jsonEncode, squeeze, linkify, type LinkifyOptions } from "./util/escape.js";
 export { LOCALE_NAMES } from "./locale/names.js";
 // --- templates, UI modules & locale: end ---
+
+// --- auth (src/auth): begin ---
+export * from "./auth/index.js";
+// --- auth (src/auth): end ---

@@ -7,6 +7,7 @@ import { HTTPError } from "./errors.js";
 import { ErrorHandler, type HandlerClass, type RequestHandler } from "./handler.js";
 import { URLSpec, type HandlerEntry } from "./routing.js";
 import { resolveSettings, type ApplicationSettings, type ResolvedSettings } from "./settings.js";
+import { installXsrfCheck } from "../auth/xsrf.js"; // ---- auth (src/auth) ----
 
 /** Runs for every routed request before `getCurrentUser()` and `prepare()` (cache resets, XSRF checks). */
 export type RequestHook = (handler: RequestHandler) => void | Promise<void>;
@@ -36,6 +37,9 @@ export class Application {
 
   constructor(handlers: HandlerEntry[] = [], settings: ApplicationSettings = {}) {
     this.settings = resolveSettings(settings);
+    // ---- auth (src/auth): XSRF check on POST/PUT/PATCH/DELETE, before getCurrentUser()/prepare() ----
+    installXsrfCheck(this);
+    // ---- end auth ----
     this.addHandlers(handlers);
   }
 

@@ -60,8 +60,8 @@ export interface ApplicationSettings {
   loginUrl?: string;
   /** Require an XSRF token on POST/PUT/PATCH/DELETE. Default `false`. */
   xsrfCookies?: boolean;
-  /** Cookie options of the `_xsrf` cookie (e.g. `{ sameSite: "strict", secure: true }`). */
-  xsrfCookieOptions?: Record<string, unknown>;
+  /** Cookie options of the `_xsrf` cookie (Tornado's `xsrf_cookie_kwargs`, e.g. `{ sameSite: "strict", secure: true }`). */
+  xsrfCookieOptions?: import("../auth/cookies.js").CookieOptions;
 
   /** Largest WebSocket message accepted, in bytes. Default 10 MiB. */
   websocketMaxMessageSize?: number;
