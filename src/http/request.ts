@@ -56,8 +56,8 @@ export class HTTPServerRequest {
   /** Query and body arguments together. */
   arguments: Arguments;
   files: Record<string, HTTPFile[]> = Object.create(null);
-  /** Aborted when the client goes away before the response is finished. */
-  readonly signal: AbortSignal;
+  private abortController: AbortController | undefined;
+  private aborted = false;
   readonly startTime = performance.now();
   /** The Node request this wraps. */
   readonly raw: IncomingMessage;
@@ -65,7 +65,7 @@ export class HTTPServerRequest {
   readonly context: RequestContext;
   private finishTime: number | undefined;
 
-  constructor(raw: IncomingMessage, context: RequestContext, signal: AbortSignal) {
+  constructor(raw: IncomingMessage, context: RequestContext) {
     this.raw = raw;
     this.context = context;
     this.method = raw.method ?? "GET";
@@ -83,7 +83,22 @@ export class HTTPServerRequest {
     this.host = raw.headers.host || `${socket?.localAddress ?? "127.0.0.1"}:${socket?.localPort ?? ""}`;
     this.queryArguments = parseQueryArguments(this.query);
     this.arguments = this.queryArguments;
-    this.signal = signal;
+  }
+
+  /** Aborted when the client goes away before the response is finished. */
+  get signal(): AbortSignal {
+    // Created on first use: an AbortController per request costs as much as the rest of a hello world.
+    if (!this.abortController) {
+      this.abortController = new AbortController();
+      if (this.aborted) this.abortController.abort();
+    }
+    return this.abortController.signal;
+  }
+
+  /** Marks the request abandoned by the client (aborts `signal`). */
+  abort(): void {
+    this.aborted = true;
+    this.abortController?.abort();
   }
 
   /** The host name without the port. */

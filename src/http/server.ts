@@ -86,7 +86,9 @@ export class HTTPServer {
   /** The underlying Node server. */
   readonly server: http.Server;
   private readonly context: RequestContext;
-  private readonly inFlight = new Set<http.ServerResponse>();
+  private inFlight = 0;
+  /** Sockets handed to `app.handleUpgrade` and still open (WebSockets): closed by `stop()`. */
+  private readonly upgraded = new Set<Duplex>();
 
   constructor(readonly app: RequestCallback, options: HTTPServerOptions = {}) {
     this.options = resolveServerOptions(options);
@@ -104,9 +106,13 @@ export class HTTPServer {
     this.server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
   }
 
+  private readonly onResponseClose = () => {
+    this.inFlight--;
+  };
+
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    this.inFlight.add(res);
-    res.once("close", () => this.inFlight.delete(res));
+    this.inFlight++;
+    res.once("close", this.onResponseClose);
     if (typeof this.app === "function") this.app(req, res);
     else void this.app.handleRequest(req, res, this.context);
   }
@@ -114,6 +120,8 @@ export class HTTPServer {
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const app = this.app as Partial<Application> & { handleUpgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer, context: RequestContext) => void };
     if (typeof app === "object" && typeof app.handleUpgrade === "function") {
+      this.upgraded.add(socket);
+      socket.once("close", () => this.upgraded.delete(socket));
       app.handleUpgrade(req, socket, head, this.context);
     } else {
       socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
@@ -168,10 +176,14 @@ export class HTTPServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const deadline = Date.now() + this.options.stopTimeout;
-    while (this.inFlight.size && Date.now() < deadline) {
+    // Upgraded sockets are outside Node's connection tracking: ask their WebSockets to close (1001).
+    const app = this.app as Partial<Application> & { closeUpgraded?: (sockets: Iterable<Duplex>) => void };
+    if (this.upgraded.size && typeof app === "object" && typeof app.closeUpgraded === "function") app.closeUpgraded(this.upgraded);
+    while ((this.inFlight > 0 || this.upgraded.size) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
       this.server.closeIdleConnections();
     }
+    for (const socket of this.upgraded) socket.destroy();
     this.server.closeAllConnections();
     await closed;
   }
