@@ -15,6 +15,19 @@ export type RequestHook = (handler: RequestHandler) => void | Promise<void>;
 /** Rewrites a fully buffered response body just before it is sent (e.g. live-reload injection). */
 export type OutputTransform = (handler: RequestHandler, body: Buffer) => Buffer;
 
+const HANDLER = Symbol("typhoon.handler");
+type ResponseWithHandler = ServerResponse & { [HANDLER]?: RequestHandler };
+
+// One shared listener instead of a closure per request.
+function onResponseClose(this: ResponseWithHandler): void {
+  const handler = this[HANDLER];
+  this[HANDLER] = undefined;
+  if (handler && !handler.finished) {
+    handler.request.abort();
+    handler.connectionLost();
+  }
+}
+
 /** A route lookup result. */
 export interface RouteMatch {
   spec: URLSpec;
@@ -80,9 +93,17 @@ export class Application {
     this.requestHooks.push(hook);
   }
 
-  /** Runs the request hooks for a handler (called by `RequestHandler.execute`). */
-  async runRequestHooks(handler: RequestHandler): Promise<void> {
-    for (const hook of this.requestHooks) await hook(handler);
+  /** Runs the request hooks for a handler; returns a promise only if a hook was asynchronous. */
+  runRequestHooks(handler: RequestHandler): Promise<void> | undefined {
+    for (let i = 0; i < this.requestHooks.length; i++) {
+      const result = this.requestHooks[i]!(handler);
+      if (result && typeof (result as Promise<void>).then === "function") {
+        return (result as Promise<void>).then(async () => {
+          for (const hook of this.requestHooks.slice(i + 1)) await hook(handler);
+        });
+      }
+    }
+    return undefined;
   }
 
   /** Registers a transform applied to every fully buffered response body. */
@@ -137,8 +158,7 @@ export class Application {
 
   /** Routes one request and runs its handler. */
   handleRequest(raw: IncomingMessage, res: ServerResponse, context: RequestContext = this.defaultContext): Promise<void> {
-    const abort = new AbortController();
-    const request = new HTTPServerRequest(raw, context, abort.signal);
+    const request = new HTTPServerRequest(raw, context);
     let handler: RequestHandler;
     let pathArgs: string[] = [];
     const match = request.path.startsWith("/") ? this.findHandler(request.path) : null;
@@ -152,12 +172,8 @@ export class Application {
       const args = Default === ErrorHandler && !request.path.startsWith("/") ? { statusCode: 400 } : this.settings.defaultHandlerArgs ?? {};
       handler.initialize(args);
     }
-    res.once("close", () => {
-      if (!handler.finished) {
-        abort.abort();
-        handler.connectionLost();
-      }
-    });
+    (res as ResponseWithHandler)[HANDLER] = handler;
+    res.once("close", onResponseClose);
     return handler.execute(pathArgs);
   }
 

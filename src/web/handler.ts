@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Application } from "./application.js";
 import type { ResolvedSettings } from "./settings.js";
@@ -33,6 +33,10 @@ export const SUPPORTED_METHODS = ["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT
 
 const UNSAFE_HEADER_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
+}
 
 function httpDate(d: Date): string {
   return d.toUTCString();
@@ -218,9 +222,10 @@ export class RequestHandler {
 
   /** Computes the `Etag` for a buffered 200 response; return null to send none. Default: SHA-1 of the body. */
   computeEtag(): string | null {
-    const hash = createHash("sha1");
-    for (const chunk of this._buffer) hash.update(chunk);
-    return `"${hash.digest("hex")}"`;
+    if (this._buffer.length === 1) return `"${hash("sha1", this._buffer[0]!, "hex")}"`;
+    const h = createHash("sha1");
+    for (const chunk of this._buffer) h.update(chunk);
+    return `"${h.digest("hex")}"`;
   }
 
   /** Sets the `Etag` header from `computeEtag()`, if it gives one. */
@@ -503,20 +508,19 @@ export class RequestHandler {
     return allowed;
   }
 
-  /** Reads the request body into `request.body` and its form arguments (or streams it). */
-  protected async receiveBody(): Promise<void> {
+  /**
+   * Reads the request body into `request.body` and its form arguments (or streams it). Returns
+   * nothing when there is no body, so the common GET stays synchronous.
+   */
+  protected receiveBody(): Promise<void> | undefined {
     const request = this.request;
-    const ctor = this.constructor as typeof RequestHandler;
-    if (ctor.streamRequestBody) {
-      await this.application.streamBody(this);
-      return;
-    }
-    if (request.method === "GET" || request.method === "HEAD") {
-      if (!request.raw.readableEnded && request.headers["content-length"] === undefined && request.headers["transfer-encoding"] === undefined) return;
-    }
-    request.body = await readBody(request.raw, this.application.maxBodySizeFor(this));
-    if (request.body.length) {
-      parseBodyArguments(String(request.headers["content-type"] ?? ""), request.body, request.bodyArguments, request.files);
+    if ((this.constructor as typeof RequestHandler).streamRequestBody) return this.application.streamBody(this);
+    const length = request.headers["content-length"];
+    if ((length === undefined || length === "0") && request.headers["transfer-encoding"] === undefined) return undefined;
+    return readBody(request.raw, this.application.maxBodySizeFor(this)).then((body) => {
+      request.body = body;
+      if (!body.length) return;
+      parseBodyArguments(String(request.headers["content-type"] ?? ""), body, request.bodyArguments, request.files);
       const merged: Arguments = Object.create(null);
       for (const src of [request.queryArguments, request.bodyArguments]) {
         for (const [k, v] of Object.entries(src)) (merged[k] ??= []).push(...v);
@@ -647,10 +651,15 @@ export class RequestHandler {
       const method = this.request.method;
       if (!(SUPPORTED_METHODS as readonly string[]).includes(method)) throw new HTTPError(405);
       this.pathArgs = pathArgs.map((a) => this.decodeArgument(a));
-      await this.receiveBody();
-      await this.application.runRequestHooks(this);
-      this.currentUser = await this.getCurrentUser();
-      await this.prepare();
+      // Each step awaits only when it returned a promise: a synchronous handler costs no extra ticks.
+      const body = this.receiveBody();
+      if (body) await body;
+      const hooks = this.application.runRequestHooks(this);
+      if (hooks) await hooks;
+      const user = this.getCurrentUser();
+      this.currentUser = isThenable(user) ? await user : user;
+      const prepared = this.prepare();
+      if (isThenable(prepared)) await prepared;
       if (this._finished) return;
       // As in Tornado, a method the handler lacks is a 405 found after prepare(), so prepare-time checks
       // (an ErrorHandler's 404, authentication) answer first.
@@ -659,8 +668,9 @@ export class RequestHandler {
       if (typeof fn !== "function") {
         throw new HTTPError(405, undefined, { headers: { Allow: this.allowedMethods().join(", ") } });
       }
-      await (fn as (...args: string[]) => unknown).apply(this, this.pathArgs);
-      if (!this._finished && !this._connectionClosed) await this.finish();
+      const result = (fn as (...args: string[]) => unknown).apply(this, this.pathArgs);
+      if (isThenable(result)) await result;
+      if (!this._finished && !this._connectionClosed) void this.finish();
       else if (!this._finished) {
         this._finished = true;
         this.request.markFinished();
