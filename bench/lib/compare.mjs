@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { freePort } from "./ports.mjs";
 import { pinning } from "./cpus.mjs";
-import { startServer, stopAll } from "./proc.mjs";
+import { cpuSeconds, startServer, stopAll } from "./proc.mjs";
 import { runWrk } from "./wrk.mjs";
 import { formatInt, formatMs, formatRatio, median, renderTable } from "./table.mjs";
 import { projectRoot } from "./typhoon.mjs";
@@ -47,9 +47,12 @@ export async function compareServers(contestants, opts) {
     for (let round = 0; round < rounds; round++) {
       const order = servers.map((_, i) => servers[(i + round) % servers.length]);
       for (const s of order) {
+        const cpu0 = cpuSeconds(s.server.pid);
         const r = await runWrk({ url: s.url, durationSec, connections });
+        const cpu1 = cpuSeconds(s.server.pid);
+        r.cpuUsPerReq = cpu0 !== null && cpu1 !== null && r.requests > 0 ? ((cpu1 - cpu0) * 1e6) / r.requests : NaN;
         results.get(s.contestant.name).push(r);
-        log(`  round ${round + 1}/${rounds} ${s.contestant.name.padEnd(12)} ${formatInt(r.rps).padStart(8)} req/s  p99 ${formatMs(r.p99)}${r.non2xx || r.socketErrors ? `  (${r.non2xx} non-2xx, ${r.socketErrors} socket errors)` : ""}`);
+        log(`  round ${round + 1}/${rounds} ${s.contestant.name.padEnd(12)} ${formatInt(r.rps).padStart(8)} req/s  p99 ${formatMs(r.p99)}  ${r.cpuUsPerReq.toFixed(1)} µs CPU/req${r.non2xx || r.socketErrors ? `  (${r.non2xx} non-2xx, ${r.socketErrors} socket errors)` : ""}`);
       }
     }
   } finally {
@@ -65,11 +68,13 @@ export async function compareServers(contestants, opts) {
       rpsMax: Math.max(...runs.map((r) => r.rps)),
       p50: median(runs.map((r) => r.p50)),
       p99: median(runs.map((r) => r.p99)),
+      cpuUsPerReq: median(runs.map((r) => r.cpuUsPerReq)),
       errors: runs.reduce((a, r) => a + r.non2xx + r.socketErrors, 0),
       runs: runs.map(({ raw, ...rest }) => rest),
     };
   });
   const base = rows.find((r) => r.name === baseline)?.rps;
+  const baseCpu = rows.find((r) => r.name === baseline)?.cpuUsPerReq;
   const table = renderTable(
     [
       { title: "server", get: (r) => r.name },
@@ -78,6 +83,8 @@ export async function compareServers(contestants, opts) {
       { title: "p50", get: (r) => formatMs(r.p50) },
       { title: "p99", get: (r) => formatMs(r.p99) },
       { title: `vs ${baseline ?? "-"}`, get: (r) => (base ? formatRatio(r.rps / base) : "-") },
+      { title: "server CPU/req", get: (r) => (Number.isFinite(r.cpuUsPerReq) ? `${r.cpuUsPerReq.toFixed(1)} µs` : "-") },
+      { title: `CPU vs ${baseline ?? "-"}`, get: (r) => (baseCpu && Number.isFinite(r.cpuUsPerReq) ? formatRatio(baseCpu / r.cpuUsPerReq) : "-") },
       { title: "errors", get: (r) => String(r.errors) },
     ],
     rows,
