@@ -51,3 +51,19 @@ export { LOCALE_NAMES } from "./locale/names.js";
 // --- auth (src/auth): begin ---
 export * from "./auth/index.js";
 // --- auth (src/auth): end ---
+
+// --- static files (src/static): begin ---
+export {
+  StaticFileHandler,
+  CACHE_MAX_AGE,
+  installStaticRoutes,
+  makeStaticUrl,
+  parseRangeHeader,
+  resolveRange,
+  contentTypeFor,
+  type StaticFileHandlerArgs,
+  type StaticUrlOptions,
+  type ByteRange,
+  type RangeResult,
+} from "./static/index.js";
+// --- static files: end ---

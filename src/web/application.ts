@@ -8,6 +8,7 @@ import { ErrorHandler, type HandlerClass, type RequestHandler } from "./handler.
 import { URLSpec, type HandlerEntry } from "./routing.js";
 import { resolveSettings, type ApplicationSettings, type ResolvedSettings } from "./settings.js";
 import { installXsrfCheck } from "../auth/xsrf.js"; // ---- auth (src/auth) ----
+import { installStaticRoutes } from "../static/routes.js"; // ---- static files (src/static) ----
 
 /** Runs for every routed request before `getCurrentUser()` and `prepare()` (cache resets, XSRF checks). */
 export type RequestHook = (handler: RequestHandler) => void | Promise<void>;
@@ -54,6 +55,9 @@ export class Application {
     installXsrfCheck(this);
     // ---- end auth ----
     this.addHandlers(handlers);
+    // ---- static files (src/static): /static/(.*), /favicon.ico, /robots.txt ahead of the app's routes ----
+    installStaticRoutes(this);
+    // ---- end static files ----
   }
 
   /** Adds routes after the existing ones. */

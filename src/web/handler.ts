@@ -19,6 +19,7 @@ import * as auth from "../auth/handler-methods.js";
 import type { CookieOptions } from "../auth/cookies.js";
 import type { ClearCookieOptions, GetSecureCookieOptions, SecureCookieOptions } from "../auth/secure-cookies.js";
 // ---- end auth imports ----
+import { staticUrlFor, type StaticUrlOptions } from "../static/url.js"; // ---- static files (src/static) ----
 
 /** A `RequestHandler` subclass, as routes name them. */
 export type HandlerClass = new (application: Application, request: HTTPServerRequest, response: ServerResponse) => RequestHandler;
@@ -494,6 +495,20 @@ export class RequestHandler {
   }
 
   // ---- end auth ----
+
+  // ---- static files (src/static) ----
+  /** Default of `staticUrl()`'s `includeHost` for this handler (Tornado's `include_host`). */
+  includeHost = false;
+
+  /**
+   * The URL of a file under `staticPath`, versioned by its content: `/static/app.css?v=<sha512>`.
+   * Options: `includeHost` (prefix `protocol://host`), `includeVersion` (default true). A missing file
+   * gives the URL without `v` and a warning in the log.
+   */
+  staticUrl(path: string, options: StaticUrlOptions = {}): string {
+    return staticUrlFor(this, path, options);
+  }
+  // ---- end static files ----
 
   // ---------------------------------------------------------------- life cycle
 
