@@ -67,3 +67,9 @@ export {
   type RangeResult,
 } from "./static/index.js";
 // --- static files: end ---
+
+// --- websocket and async (src/websocket, src/web/sse.ts, src/web/upstream.ts): begin ---
+export { WebSocketHandler, WebSocketClosedError, type WriteMessageOptions, type WebSocketMessage, type CompressionOptions } from "./websocket/index.js";
+export { EventStream, type EventOptions } from "./web/sse.js";
+export { fetchUpstream, type FetchUpstreamOptions } from "./web/upstream.js";
+// --- websocket and async: end ---

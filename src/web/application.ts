@@ -7,6 +7,8 @@ import { HTTPError } from "./errors.js";
 import { ErrorHandler, type HandlerClass, type RequestHandler } from "./handler.js";
 import { URLSpec, type HandlerEntry } from "./routing.js";
 import { resolveSettings, type ApplicationSettings, type ResolvedSettings } from "./settings.js";
+import type { Duplex } from "node:stream"; // ---- websocket (src/websocket) ----
+import { handleUpgrade, closeUpgraded } from "../websocket/upgrade.js"; // ---- websocket (src/websocket) ----
 import { installXsrfCheck } from "../auth/xsrf.js"; // ---- auth (src/auth) ----
 import { installStaticRoutes } from "../static/routes.js"; // ---- static files (src/static) ----
 
@@ -180,6 +182,22 @@ export class Application {
     res.once("close", onResponseClose);
     return handler.execute(pathArgs);
   }
+
+  // ---- websocket (src/websocket): upgrade requests ----
+  /**
+   * Serves a request that arrived through the server's `upgrade` event (called by {@link HTTPServer};
+   * call it from your own `server.on("upgrade")` when mounting `app.handler` elsewhere). Routing,
+   * cookies, `prepare()` and error pages work as for any request; a `WebSocketHandler` takes the socket.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, context: RequestContext = this.defaultContext): void {
+    handleUpgrade(this, req, socket, head, context);
+  }
+
+  /** Asks the WebSockets on these upgraded sockets to close with 1001 (called by a stopping {@link HTTPServer}). */
+  closeUpgraded(sockets: Iterable<Duplex>): void {
+    closeUpgraded(sockets);
+  }
+  // ---- end websocket ----
 
   /** A Node request listener: mount the app in `http.createServer(app.handler)`, Express, Connect... */
   get handler(): (req: IncomingMessage, res: ServerResponse) => void {

@@ -67,6 +67,8 @@ export interface ApplicationSettings {
   websocketMaxMessageSize?: number;
   /** Interval between WebSocket pings, in seconds; 0 disables. Default 0. */
   websocketPingInterval?: number;
+  /** Seconds without a pong after which a pinged WebSocket is closed. Default max(3 × websocketPingInterval, 30). */
+  websocketPingTimeout?: number;
 
   /** Anything else an application wants to keep in its settings. */
   [key: string]: unknown;
