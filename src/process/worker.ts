@@ -1,0 +1,158 @@
+import cluster from "node:cluster";
+import type http from "node:http";
+import net from "node:net";
+import type { HTTPServer } from "../http/server.js";
+import { genLog } from "../log/logger.js";
+import { identity, isWorker } from "./identity.js";
+import { isTyphoonMessage, type ToPrimary, type ToWorker, type WorkerStats } from "./messages.js";
+
+/**
+ * The worker side of a process group: counts requests, answers the primary's questions, and drains
+ * on the primary's word. Every HTTPServer that listens in a worker is attached here.
+ */
+interface Attached {
+  server: HTTPServer;
+  inFlight: Set<http.ServerResponse>;
+}
+
+const attached: Attached[] = [];
+let requests = 0;
+let draining = false;
+let installed = false;
+const pendingStatus = new Map<number, (status: unknown) => void>();
+let closedAck: (() => void) | null = null;
+let nextId = 1;
+
+function send(message: ToPrimary): void {
+  if (process.connected) process.send!(message, undefined, undefined, () => undefined);
+}
+
+function install(): void {
+  if (installed || !isWorker()) return;
+  installed = true;
+  process.on("message", (m: unknown) => {
+    if (!isTyphoonMessage(m)) return;
+    const msg = m as ToWorker;
+    if (msg.typhoon === "stats") send({ typhoon: "stats-reply", id: msg.id, ...stats() });
+    else if (msg.typhoon === "drain") void drain(msg.timeout);
+    else if (msg.typhoon === "closed-ack") closedAck?.();
+    else if (msg.typhoon === "status-reply") {
+      pendingStatus.get(msg.id)?.(msg.status);
+      pendingStatus.delete(msg.id);
+    }
+  });
+  // The primary is the one to signal; a HUP or USR2 sent to the whole process group must not kill workers.
+  process.on("SIGHUP", () => undefined);
+  process.on("SIGUSR2", () => undefined);
+  // Tell the primary why this worker dies, so a give-up message can name the last error.
+  process.on("uncaughtExceptionMonitor", (err) => {
+    send({ typhoon: "error", message: String((err as Error)?.stack ?? err).split("\n").slice(0, 6).join("\n") });
+  });
+}
+
+/** What this worker reports to the primary's status table. */
+export function stats(): WorkerStats {
+  const mem = process.memoryUsage();
+  return { requests, rss: mem.rss, heapUsed: mem.heapUsed };
+}
+
+/** Called for every HTTPServer about to listen in a worker: counts and tracks its requests. */
+export function attachServer(server: HTTPServer): void {
+  if (!isWorker() || attached.some((a) => a.server === server)) return;
+  install();
+  const entry: Attached = { server, inFlight: new Set() };
+  attached.push(entry);
+  server.server.prependListener("request", (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    requests++;
+    entry.inFlight.add(res);
+    res.once("close", () => entry.inFlight.delete(res));
+    // While draining, every response closes its connection, so a keep-alive client moves to another
+    // worker after its current request instead of finding a closed socket.
+    if (draining) closeAfter(res);
+  });
+  server.server.once("listening", () => {
+    releaseChannel();
+    if (identity().readyOn === "listening") send({ typhoon: "ready" });
+  });
+}
+
+// Once a worker listens, the IPC channel must not keep it alive on its own: a worker whose servers
+// the app stops (`server.stop()`) exits like a single process would (and the primary, seeing exit
+// status 0, does not restart it). Before that it must: cluster's listen is an IPC round trip.
+function releaseChannel(): void {
+  process.channel?.unref();
+}
+
+/** Tells the primary this worker is listening on every port it bound. */
+export function signalReady(): void {
+  install();
+  releaseChannel();
+  send({ typhoon: "ready" });
+}
+
+/** Asks the primary for the group's status (used by the status handler in a worker). */
+export function requestGroupStatus(timeoutMs = 2000): Promise<unknown> {
+  install();
+  const id = nextId++;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      pendingStatus.delete(id);
+      resolve(null);
+    }, timeoutMs);
+    pendingStatus.set(id, (status) => {
+      clearTimeout(timer);
+      resolve(status);
+    });
+    send({ typhoon: "status-request", id });
+  });
+}
+
+function closeAfter(res: http.ServerResponse): void {
+  if (res.headersSent) return;
+  res.shouldKeepAlive = false;
+  try {
+    res.setHeader("Connection", "close");
+  } catch {
+    /* HTTP/2 compat responses refuse connection headers */
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Graceful exit of a worker: stop accepting (without dropping idle keep-alive connections at once,
+ * which a client may be writing to), answer what is in flight with `Connection: close`, give idle
+ * connections a moment to send their last request, then exit 0. Bounded by `timeout`.
+ */
+export async function drain(timeout: number): Promise<void> {
+  if (draining) return;
+  draining = true;
+  const deadline = Date.now() + timeout;
+  if (!attached.length) {
+    // Servers we do not know (plain http.createServer after startProcesses): let cluster close them.
+    cluster.worker?.disconnect();
+    setTimeout(() => process.exit(0), timeout).unref();
+    return;
+  }
+  const closed = attached.map(({ server, inFlight }) => {
+    for (const res of inFlight) closeAfter(res);
+    // net.Server's close, not http.Server's: the latter also destroys idle keep-alive sockets at once.
+    return new Promise<void>((resolve) => net.Server.prototype.close.call(server.server, () => resolve()));
+  });
+  // A round trip to the primary: once it has seen our close, no connection is being routed to us.
+  await Promise.race([new Promise<void>((r) => { closedAck = r; send({ typhoon: "closed" }); }), sleep(1000)]);
+  const allClosed = Promise.all(closed).then(() => true);
+  // Idle keep-alive connections get a moment to send one more request (answered with Connection: close).
+  const idleWait = Math.min(1000, timeout / 2);
+  if (!(await Promise.race([allClosed, sleep(idleWait).then(() => false)]))) {
+    for (const a of attached) a.server.server.closeIdleConnections();
+    while (Date.now() < deadline && !(await Promise.race([allClosed, sleep(20).then(() => false)]))) {
+      for (const a of attached) a.server.server.closeIdleConnections();
+    }
+  }
+  for (const a of attached) a.server.server.closeAllConnections();
+  await Promise.race([allClosed, sleep(500)]);
+  genLog.info(`worker ${identity().taskId} (pid ${process.pid}) drained, exiting`);
+  send({ typhoon: "stats-reply", id: 0, ...stats() });
+  process.exit(0);
+}
