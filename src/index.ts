@@ -73,3 +73,19 @@ export { WebSocketHandler, WebSocketClosedError, type WriteMessageOptions, type 
 export { EventStream, type EventOptions } from "./web/sse.js";
 export { fetchUpstream, type FetchUpstreamOptions } from "./web/upstream.js";
 // --- websocket and async: end ---
+
+// --- production: processes, adapters, deploy configs (src/process, src/adapter, src/deploy): begin ---
+export {
+  taskId,
+  startProcesses,
+  MultiProcessAutoreloadError,
+  ProcessStatusHandler,
+  formatStatusTable,
+  resolveStartOptions,
+  type StartOptions,
+  type ResolvedStartOptions,
+  type GroupStatus,
+  type WorkerStatus,
+  type WorkerStats,
+} from "./process/index.js";
+// --- production: end ---

@@ -4,6 +4,10 @@ import type { Duplex } from "node:stream";
 import type { Application } from "../web/application.js";
 import { genLog } from "../log/logger.js";
 import type { RequestContext } from "./request.js";
+// ---- multi-process (src/process) ----
+import { beforeListen, bindServer, startServer } from "../process/start.js";
+import type { StartOptions } from "../process/options.js";
+// ---- end multi-process ----
 
 /** Options of {@link HTTPServer}; every one has a documented default. */
 export interface HTTPServerOptions {
@@ -143,6 +147,8 @@ export class HTTPServer {
 
   /** Starts listening; resolves with the bound port once it is (port 0 picks a free one). */
   listen(port: number, address?: string): Promise<number> {
+    const hooked = beforeListen(this, port, address); // multi-process bookkeeping / `typhoon config` inspection (src/process)
+    if (hooked) return hooked;
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         this.server.off("listening", onListening);
@@ -161,6 +167,27 @@ export class HTTPServer {
       this.server.listen(port, address);
     });
   }
+
+  // ---- multi-process (src/process) ----
+  /**
+   * Remembers a port (and address) to serve when `start()` runs, as Tornado's `bind`. Call it once per
+   * port; a port in use is reported by `start()` with a message naming it.
+   */
+  bind(port: number, address?: string): void {
+    bindServer(this, port, address);
+  }
+
+  /**
+   * Serves the bound ports in `numProcesses` processes (`0`, `undefined` or negative: one per CPU; `1`:
+   * this process) with node:cluster, as Tornado's `start`. The primary supervises (restarts crashed
+   * workers with the same task id within `maxRestarts`, SIGHUP = rolling restart, SIGTERM = graceful
+   * stop, SIGUSR2 = status table) and never resolves; a worker resolves with its task id once listening.
+   * The second argument is `maxRestarts` (Tornado's) or {@link StartOptions}.
+   */
+  start(numProcesses?: number | null, options?: StartOptions | number): Promise<number | null> {
+    return startServer(this, numProcesses, options);
+  }
+  // ---- end multi-process ----
 
   /** The port the server listens on (after `listen`). */
   get port(): number {
