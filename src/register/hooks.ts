@@ -9,7 +9,7 @@ import path from "node:path";
 import vm from "node:vm";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isTypeScript, prewarm, transformFile } from "./transform.js";
-import { reportFile } from "./report.js";
+import { reportDependency, reportFile, reportingEnabled } from "./report.js";
 
 interface ResolveContext {
   parentURL?: string;
@@ -101,7 +101,15 @@ function tsCandidate(specifier: string, parentURL: string | undefined, tryJsFirs
 
 /** Resolves TypeScript sources for `.js`, `.ts`, extensionless and directory specifiers. */
 export async function resolve(specifier: string, context: ResolveContext, next: NextResolve): Promise<ResolveResult> {
-  if (!isPathLike(specifier)) return next(specifier, context);
+  if (!isPathLike(specifier)) {
+    const r = await next(specifier, context);
+    // A package the app's own code imports: a launcher's standby may import it ahead of time.
+    if (reportingEnabled() && r.url.startsWith("file:") && !specifier.startsWith("#") && !specifier.startsWith("node:") &&
+      context.parentURL?.startsWith("file:") && !context.parentURL.includes("/node_modules/")) {
+      reportDependency(r.url);
+    }
+    return r;
+  }
   const parent = context.parentURL;
   // A TypeScript importer writing "./x.js" means x.ts when it exists, even if a stale x.js sits beside it.
   if (parent && parent.startsWith("file:") && isTypeScript(fileURLToPath(parent))) {

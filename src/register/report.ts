@@ -32,3 +32,12 @@ export function reportFile(file: string): void {
   sent.add(file);
   report({ t: "file", path: file });
 }
+
+const deps = new Set<string>();
+
+/** Reports a package entry (URL) imported by the app's own code, once per process. */
+export function reportDependency(url: string): void {
+  if (fd === null || deps.has(url)) return;
+  deps.add(url);
+  report({ t: "dep", url });
+}

@@ -1,0 +1,184 @@
+/**
+ * Watches exactly the files it is given (the app's module graph, `--watch` paths, env files), with
+ * chokidar's event-based watchers. Paths on file systems where change events do not arrive (9p as in
+ * WSL2's /mnt drives, NFS, SMB, FUSE mounts such as sshfs or Docker Desktop's bind mounts, VirtualBox
+ * shares) are polled instead, detected per directory with statfs; `--poll` polls everything. Events
+ * are debounced: a burst (an editor's atomic save, a git checkout) becomes one `change` with all files.
+ */
+import { EventEmitter } from "node:events";
+import fs from "node:fs";
+import path from "node:path";
+import { watch, type FSWatcher } from "chokidar";
+
+/** statfs magic numbers of file systems whose changes inotify does not see. */
+const NO_EVENTS_FS = new Map<number, string>([
+  [0x01021997, "9p"],
+  [0x6969, "nfs"],
+  [0xff534d42, "cifs"],
+  [0xfe534d42, "smb2"],
+  [0x517b, "smb"],
+  [0x65735546, "fuse"],
+  [0x786f4256, "vboxsf"],
+  [0x53464846, "wslfs"],
+  [0x00c36400, "ceph"],
+  [0x5346414f, "afs"],
+]);
+
+/** Options of {@link Watcher}. */
+export interface WatcherOptions {
+  /** Poll everything. */
+  poll: boolean;
+  /** Poll interval, ms. */
+  interval: number;
+  /** Quiet time that ends a burst, ms. */
+  debounce: number;
+  /** Paths never reported. */
+  ignored: (file: string) => boolean;
+  /** Called when a root is polled because its file system gives no events. */
+  onPollFallback?: (dir: string, fsName: string) => void;
+}
+
+/** Emits `change` (files: string[]) after each debounced burst, and `error`. */
+export class Watcher extends EventEmitter {
+  private events: FSWatcher | undefined;
+  private poller: FSWatcher | undefined;
+  private readonly watched = new Set<string>();
+  private readonly dirs: { dir: string; recursive: boolean }[] = [];
+  private readonly fsOfDir = new Map<string, string | null>();
+  private pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private firstAt = 0;
+  private closed = false;
+
+  constructor(private readonly opts: WatcherOptions) {
+    super();
+  }
+
+  /** Number of files and directories watched. */
+  get size(): number {
+    return this.watched.size;
+  }
+
+  /** True if `file` is watched (directly or inside a watched directory). */
+  covers(file: string): boolean {
+    if (this.watched.has(file)) return true;
+    return this.dirs.some((d) => file.startsWith(d.dir + path.sep) && (d.recursive || path.dirname(file) === d.dir));
+  }
+
+  private noEventsFs(dir: string): string | null {
+    if (this.fsOfDir.has(dir)) return this.fsOfDir.get(dir)!;
+    let name: string | null = null;
+    try {
+      const type = Number(fs.statfsSync(dir).type);
+      name = NO_EVENTS_FS.get(type >>> 0) ?? null;
+    } catch {
+      name = null;
+    }
+    if (!name && process.platform === "linux" && /^\/mnt\/[a-z]\//.test(dir + "/") && isWsl()) name = "drvfs";
+    this.fsOfDir.set(dir, name);
+    return name;
+  }
+
+  private watcherFor(p: string): FSWatcher {
+    if (this.opts.poll) return (this.poller ??= this.create(true));
+    let dir = p;
+    try {
+      if (!fs.statSync(p).isDirectory()) dir = path.dirname(p);
+    } catch {
+      dir = path.dirname(p);
+    }
+    const fsName = this.noEventsFs(dir);
+    if (fsName) {
+      if (!this.poller) this.opts.onPollFallback?.(dir, fsName);
+      return (this.poller ??= this.create(true));
+    }
+    return (this.events ??= this.create(false));
+  }
+
+  private create(usePolling: boolean): FSWatcher {
+    const w = watch([], {
+      ignoreInitial: true,
+      persistent: true,
+      usePolling,
+      interval: this.opts.interval,
+      binaryInterval: this.opts.interval,
+      atomic: true,
+      ignored: (p: string) => this.opts.ignored(p) || /[\\/]node_modules[\\/]/.test(p) && !this.isExplicit(p),
+    });
+    const on = (kind: string) => (p: string) => this.onEvent(kind, path.resolve(p));
+    w.on("add", on("add"));
+    w.on("change", on("change"));
+    w.on("unlink", on("unlink"));
+    w.on("unlinkDir", on("unlinkDir"));
+    w.on("error", (err: unknown) => this.emit("error", err));
+    return w;
+  }
+
+  private isExplicit(p: string): boolean {
+    return this.watched.has(p) || this.dirs.some((d) => p === d.dir || p.startsWith(d.dir + path.sep));
+  }
+
+  /** Watches a file (or, with `recursive`, a directory tree). Returns false when ignored or already watched. */
+  add(p: string, recursive = false): boolean {
+    if (this.closed) return false;
+    const abs = path.resolve(p);
+    if (this.watched.has(abs) || this.opts.ignored(abs)) return false;
+    this.watched.add(abs);
+    let isDir = false;
+    try {
+      isDir = fs.statSync(abs).isDirectory();
+    } catch {
+      /* watched for its creation */
+    }
+    if (isDir) this.dirs.push({ dir: abs, recursive });
+    this.watcherFor(abs).add(abs);
+    return true;
+  }
+
+  private onEvent(kind: string, file: string): void {
+    if (this.closed || this.opts.ignored(file)) return;
+    if (!this.covers(file)) return;
+    if (kind === "unlink" && this.watched.has(file)) {
+      // Re-arm: chokidar drops a deleted file; watching it again catches its re-creation.
+      const w = this.watcherFor(file);
+      setTimeout(() => {
+        if (!this.closed) {
+          w.unwatch(file);
+          w.add(file);
+        }
+      }, 5).unref();
+    }
+    this.pending.add(file);
+    const now = Date.now();
+    if (!this.timer) this.firstAt = now;
+    clearTimeout(this.timer);
+    const wait = Math.max(0, Math.min(this.opts.debounce, this.firstAt + 10 * this.opts.debounce + 200 - now));
+    this.timer = setTimeout(() => this.flush(), wait);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const files = [...this.pending];
+    this.pending.clear();
+    if (files.length) this.emit("change", files);
+  }
+
+  /** Stops every watcher. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await Promise.all([this.events?.close(), this.poller?.close()]);
+  }
+}
+
+let wsl: boolean | undefined;
+function isWsl(): boolean {
+  if (wsl === undefined) {
+    try {
+      wsl = /microsoft/i.test(fs.readFileSync("/proc/version", "utf8"));
+    } catch {
+      wsl = false;
+    }
+  }
+  return wsl;
+}
