@@ -33,17 +33,21 @@ asyncio.run(main())
 `;
 
 /** The servers, started in-process by `serve`. */
-const SERVERS = {
-  async typhoon(port) {
-    const { Application, RequestHandler } = await importTyphoon();
-    class MainHandler extends RequestHandler {
-      get() {
-        this.write(BODY);
-      }
+async function typhoonServer(port, settings) {
+  const { Application, RequestHandler } = await importTyphoon();
+  class MainHandler extends RequestHandler {
+    get() {
+      this.write(BODY);
     }
-    const app = new Application([["/", MainHandler]]);
-    await app.listen(port, "127.0.0.1");
-  },
+  }
+  const app = new Application([["/", MainHandler]], settings);
+  await app.listen(port, "127.0.0.1");
+}
+
+const SERVERS = {
+  typhoon: (port) => typhoonServer(port, {}),
+  // Tornado's hello world configures no logging, so it writes no access log; this variant matches it.
+  "typhoon-nolog": (port) => typhoonServer(port, { logFunction: () => {} }),
   async node(port) {
     const http = await import("node:http");
     const server = http.createServer((req, res) => {
@@ -77,6 +81,7 @@ const nodeServer = (name) => ({
 
 const CONTESTANTS = [
   { ...nodeServer("typhoon"), start: (port) => (assertBuilt(), nodeServer("typhoon").start(port)) },
+  { ...nodeServer("typhoon-nolog"), optional: true, start: (port) => (assertBuilt(), nodeServer("typhoon-nolog").start(port)) },
   nodeServer("node"),
   nodeServer("fastify"),
   nodeServer("express"),
@@ -96,14 +101,14 @@ const CONTESTANTS = [
 export async function main(argv) {
   const opts = benchArgs(argv);
   if (opts.help) {
-    process.stdout.write(`Usage: npm run bench -- hello [flags]\n\n${description}\n\n${COMMON_USAGE}\n  (servers: ${CONTESTANTS.map((c) => c.key).join(", ")})\n`);
+    process.stdout.write(`Usage: npm run bench -- hello [flags]\n\n${description}\n\n${COMMON_USAGE}\n  (servers: ${CONTESTANTS.map((c) => c.key + (c.optional ? " (only with --only)" : "")).join(", ")})\n`);
     return;
   }
   if (!haveWrk()) throw new Error("wrk is not installed (apt-get install wrk)");
-  const contestants = CONTESTANTS.filter((c) => !opts.only || opts.only.has(c.key) || opts.only.has(c.name));
+  const contestants = CONTESTANTS.filter((c) => (opts.only ? opts.only.has(c.key) || opts.only.has(c.name) : !c.optional));
   if (contestants.length === 0) throw new Error(`--only matches no server (have ${CONTESTANTS.map((c) => c.key).join(", ")})`);
-  const { table, skipped } = await compareServers(contestants, { ...opts, path: "/", baseline: "node:http", title: "hello" });
-  process.stdout.write(`\nGET / → "${BODY}"; ${opts.rounds} rounds x ${opts.durationSec}s per server, medians\n\n${table}\n`);
+  const { table, skipped, load } = await compareServers(contestants, { ...opts, path: "/", baseline: "node:http", title: "hello" });
+  process.stdout.write(`\nGET / → "${BODY}"; ${opts.rounds} rounds x ${opts.durationSec}s per server, medians; ${load}\n\n${table}\n`);
   for (const s of skipped) process.stdout.write(`skipped ${s}\n`);
 }
 

@@ -2,6 +2,7 @@
 // response, warm it up, then measure it with wrk over several interleaved rounds (the order rotates
 // each round so no contestant always runs first or last), stop everything, and report medians.
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { freePort } from "./ports.mjs";
 import { pinning } from "./cpus.mjs";
@@ -18,6 +19,7 @@ import { projectRoot } from "./typhoon.mjs";
 export async function compareServers(contestants, opts) {
   const { path: urlPath = "/", rounds = 3, durationSec = 5, warmupSec = 2, connections = 64, baseline, title = "bench" } = opts;
   const log = opts.log ?? ((line) => process.stderr.write(line + "\n"));
+  const loadBefore = os.loadavg()[0];
   log(`${title}: ${contestants.length} servers, ${rounds} rounds x ${durationSec}s, wrk -t1 -c${connections}; ${pinning().note}`);
   const servers = [];
   const results = new Map(contestants.map((c) => [c.name, []]));
@@ -73,6 +75,8 @@ export async function compareServers(contestants, opts) {
       runs: runs.map(({ raw, ...rest }) => rest),
     };
   });
+  const load = `load average ${loadBefore.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after`;
+  if (Math.max(loadBefore, os.loadavg()[0]) > 1.5) log(`  warning: the machine was busy (${load}); req/s are unreliable, CPU/req less so`);
   const base = rows.find((r) => r.name === baseline)?.rps;
   const baseCpu = rows.find((r) => r.name === baseline)?.cpuUsPerReq;
   const table = renderTable(
@@ -89,8 +93,8 @@ export async function compareServers(contestants, opts) {
     ],
     rows,
   );
-  saveResults(title, { date: new Date().toISOString(), opts: { rounds, durationSec, warmupSec, connections }, pinning: pinning().note, rows, skipped });
-  return { rows, table, skipped };
+  saveResults(title, { load, date: new Date().toISOString(), opts: { rounds, durationSec, warmupSec, connections }, pinning: pinning().note, rows, skipped });
+  return { rows, table, skipped, load };
 }
 
 /** Keeps the raw figures in bench/results/ (ignored by git) for later comparison. */
