@@ -1,3 +1,24 @@
+/**
+ * Typhoon templates: Tornado's template language with JavaScript expressions.
+ *
+ * - `{{ expr }}` outputs a JavaScript expression, escaped by the file's autoescape function (default
+ *   `xhtmlEscape`); `null`/`undefined` print as nothing. `{% raw expr %}` outputs it unescaped.
+ * - `{% if a %}…{% elif b %}…{% else %}…{% end %}`; `{% while cond %}…{% end %}`.
+ * - `{% for item of items %}` (JavaScript `for…of`); Tornado's `{% for item in items %}` means the same
+ *   (values, not keys). `{% for k, v of pairs %}` destructures; `{% for (let i = 0; i < n; i++) %}` is
+ *   used as written. Loops accept `{% else %}` (runs when the loop did not `{% break %}`), and
+ *   `{% break %}`/`{% continue %}`.
+ * - `{% try %}…{% except %}…{% end %}`: `{% except %}` catches everything, `{% except e %}` catches
+ *   everything as `e`, `{% except TypeError as e %}` catches `instanceof TypeError` only (several may
+ *   follow each other; an error none matches is rethrown); then optional `{% else %}` (no error) and
+ *   `{% finally %}`.
+ * - `{% set x = expr %}` declares `x` for the rest of the template (function scope, like Python); other
+ *   statements (`{% set n += 1 %}`, `{% set obj.k = v %}`) run as written.
+ * - `{% extends "base.html" %}` + `{% block name %}…{% end %}`; `{% include "part.html" %}` (shares
+ *   local variables); `{% module Name(args) %}` (UI modules; `{% module Template("f.html", { k: v }) %}`);
+ *   `{% apply fn %}…{% end %}`; `{% autoescape fn %}` / `{% autoescape None %}` (whole file);
+ *   `{% whitespace all|single|oneline %}`; `{% comment … %}`, `{# … #}`; `{{!`, `{%!`, `{#!` for literals.
+ */
 import vm from "node:vm";
 import { jsonEncode, linkify, squeeze, urlEscape } from "../util/escape.js";
 import { generateCode, type GeneratedCode, type TemplateUnit, type UnitLoader } from "./codegen.js";
@@ -132,7 +153,7 @@ export class Template implements TemplateUnit {
   private readonly scriptName: string;
   private readonly defaults: Record<string, unknown>;
   private readonly variants = new Map<string, Execute>();
-  private lastKey = "\0";
+  private lastKeys: string[] = [];
   private lastFn: Execute | null = null;
 
   constructor(source: string, options: TemplateOptions = {}) {
@@ -161,10 +182,20 @@ export class Template implements TemplateUnit {
   /** Renders the template with `args` (plus the default and loader namespaces) and returns the text. */
   generate(args: Record<string, unknown> = {}): string {
     const keys = Object.keys(args);
-    const key = keys.join(",");
-    let fn: Execute | null | undefined = key === this.lastKey ? this.lastFn : this.variants.get(key);
-    if (!fn) fn = this.variant(keys);
-    this.lastKey = key;
+    // Usually the same names as last time: compare them without building the cache key.
+    const last = this.lastKeys;
+    if (this.lastFn && last.length === keys.length) {
+      let same = true;
+      for (let i = 0; i < keys.length; i++) {
+        if (keys[i] !== last[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.lastFn(args);
+    }
+    const fn = this.variants.get(keys.join(",")) ?? this.variant(keys);
+    this.lastKeys = keys;
     this.lastFn = fn;
     return fn(args);
   }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DictLoader } from "../../src/template/loader.js";
 import { ParseError } from "../../src/template/errors.js";
-import { Template } from "../../src/template/template.js";
+import { escapeForTemplate, Template } from "../../src/template/template.js";
+import { xhtmlEscape } from "../../src/util/escape.js";
 
 const render = (src: string, args: Record<string, unknown> = {}, name?: string) => new Template(src, { name }).generate(args);
 
@@ -235,5 +236,13 @@ describe("many namespaces", () => {
   });
   it("ignores keys that cannot be variables", () => {
     expect(render("{{ a }}", { a: 1, "not-valid": 2, class: 3, _tt_x: 4 })).toBe("1");
+  });
+});
+
+describe("escaping", () => {
+  it("the template escape gives exactly xhtmlEscape's output", () => {
+    const samples: unknown[] = ["", "plain", "<>&\"'", "a<b>c&d\"e'f", "&&", "<", "x>", 0, 12.5, null, undefined, true, { toString: () => "<o>" }];
+    for (let i = 0; i < 300; i++) samples.push(Array.from({ length: i % 13 }, (_, j) => "a<&>\"'é😀 "[(i * 7 + j * 3) % 11]).join(""));
+    for (const s of samples) expect(escapeForTemplate(s)).toBe(xhtmlEscape(s));
   });
 });

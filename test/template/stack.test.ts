@@ -60,7 +60,7 @@ describe("template frames", () => {
     const sites = callSites(() => loader.load("page.html").generate({ boom: () => null }));
     const generated = sites.find((s) => /\.generated(-\d+)?\.js$/.test(s.getFileName() ?? ""));
     expect(generated).toBeDefined();
-    const wrapped = sourceMapSupport.wrapCallSite(generated!);
+    const wrapped = sourceMapSupport.wrapCallSite(generated! as unknown as Parameters<typeof sourceMapSupport.wrapCallSite>[0]);
     expect(wrapped.getFileName()).toBe(path.join(dir, "page.html"));
     expect(wrapped.getLineNumber()).toBe(5);
     const pos = sourceMapSupport.mapSourcePosition({ source: generated!.getFileName()!, line: generated!.getLineNumber()!, column: 1 });
