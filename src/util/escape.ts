@@ -15,15 +15,16 @@ export const escape = xhtmlEscape;
 // ---- template helpers (templates/locale helper) ----------------------------------------------
 
 /**
- * URL-encodes a value (Tornado's `url_escape`): with `plus` (the default) spaces become `+`, which
- * suits query strings; without it they become `%20`, which suits paths.
+ * URL-encodes a value (Tornado's `url_escape`): with `plus` (the default) spaces become `+` and `/` is
+ * encoded, which suits query strings; without it spaces become `%20` and `/` stays, which suits paths.
  */
 export function urlEscape(value: unknown, plus = true): string {
   const s = encodeURIComponent(typeof value === "string" ? value : value == null ? "" : String(value)).replace(
     /[!'()*]/g,
     (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase(),
   );
-  return plus ? s.replace(/%20/g, "+") : s;
+  // Like Python's quote_plus / quote: the path form keeps "/" as it is.
+  return plus ? s.replace(/%20/g, "+") : s.replace(/%2F/g, "/");
 }
 
 /**
