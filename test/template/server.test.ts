@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Application, RequestHandler, UIModule, loadTranslations, type ApplicationSettings } from "typhoon";
+import { Application, DictLoader, RequestHandler, UIModule, loadTranslations, type ApplicationSettings } from "typhoon";
 import { serve, tempDir, type TestServer } from "../helpers/http.js";
 import { BesideHandler } from "../fixtures/template/caller/handlers.js";
 
@@ -83,6 +83,27 @@ describe("render and renderString", () => {
     const app = new Application([["/", BesideHandler]], { autoreload: false });
     server = await serve(app);
     expect((await (await fetch(server.url + "/")).text()).trim()).toBe("beside fixture");
+  });
+
+  it("uses the templateLoader setting, and createTemplateLoader/getTemplatePath overrides", async () => {
+    const loader = new DictLoader({ "a.html": '{% include "b.html" %}!', "b.html": "from dict {{ request.method }}" });
+    const s = await start([["/", page("a.html")]], { templateLoader: loader });
+    expect(await (await fetch(s.url + "/")).text()).toBe("from dict GET!");
+    await s.close();
+    server = undefined;
+    class Custom extends RequestHandler {
+      override getTemplatePath() {
+        return "/custom-folder";
+      }
+      override createTemplateLoader(p: string) {
+        return new DictLoader({ "x.html": `custom ${p}` });
+      }
+      async get(): Promise<void> {
+        await this.render("x.html");
+      }
+    }
+    const s2 = await start([["/", Custom]]);
+    expect(await (await fetch(s2.url + "/")).text()).toBe("custom /custom-folder");
   });
 
   it("honours the autoescape and templateWhitespace settings", async () => {
