@@ -59,8 +59,8 @@ export function requireCookieSecret(handler: RequestHandler, feature: string): C
 }
 
 /** Signs `value` for `name` with the application's secret (and `keyVersion` for secret maps). */
-export function handlerCreateSignedValue(handler: RequestHandler, name: string, value: string | Buffer, version?: 1 | 2): string {
-  const secret = requireCookieSecret(handler, "createSignedValue");
+export function handlerCreateSignedValue(handler: RequestHandler, name: string, value: string | Buffer, version?: 1 | 2, feature = "createSignedValue"): string {
+  const secret = requireCookieSecret(handler, feature);
   const keyVersion = handler.settings.keyVersion;
   if (typeof secret === "object" && !Buffer.isBuffer(secret) && keyVersion === undefined) {
     throw new ConfigurationError('the "keyVersion" setting is required when "cookieSecret" is a map of key versions');
@@ -71,7 +71,7 @@ export function handlerCreateSignedValue(handler: RequestHandler, name: string, 
 /** Sets a signed, timestamped cookie (Tornado's `set_secure_cookie`); expires in 30 days unless told otherwise. */
 export function setSecureCookie(handler: RequestHandler, name: string, value: string | Buffer, options: SecureCookieOptions = {}): void {
   const { version, ...cookieOptions } = options;
-  const signed = handlerCreateSignedValue(handler, name, value, version);
+  const signed = handlerCreateSignedValue(handler, name, value, version, "setSecureCookie");
   const expiresDays = "expiresDays" in options ? options.expiresDays : 30;
   setCookie(handler, name, signed, { ...cookieOptions, expiresDays });
 }
