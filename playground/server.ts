@@ -1,14 +1,28 @@
-// The playground: run with `npm start` (under tdev, debug mode). PORT picks the port (default 8888).
-import { Application, RequestHandler } from "typhoon";
+// The playground: every demo in one server. `npm start` runs it under tdev, in debug mode: error pages
+// show tracebacks, templates and static files are re-read on every request, and the open browser tab
+// reloads itself after any edit. PORT picks the port (default 8888).
+import path from "node:path";
+import { Application, loadTranslations } from "typhoon";
+import { homeRoutes } from "./home/home.ts";
+import { blogRoutes } from "./blog/routes.ts";
+import * as blogModules from "./blog/modules.ts";
+import { chatRoutes } from "./chat/routes.ts";
+import { errorRoutes } from "./errors/errors.ts";
 
-class Home extends RequestHandler {
-  get() {
-    this.write(`<!DOCTYPE html><html><head><title>Typhoon playground</title></head>
-<body><h1>Hello from Typhoon</h1><p>Edit <code>playground/server.ts</code> and this page reloads.</p></body></html>`);
-  }
-}
+// es.csv: the Spanish strings; a browser asking for es, es-ES or es-MX (Accept-Language) gets them.
+loadTranslations(path.join(import.meta.dirname, "translations"));
+
+const app = new Application([...homeRoutes, ...blogRoutes, ...chatRoutes, ...errorRoutes], {
+  debug: true,
+  staticPath: path.join(import.meta.dirname, "static"),
+  // Signs the login cookie. A fixed value keeps you logged in across reloads; a real app reads its own
+  // secret from the environment or a config file and never commits it.
+  cookieSecret: process.env.COOKIE_SECRET ?? "playground-only: not a secret, do not reuse",
+  loginUrl: "/blog/login",
+  xsrfCookies: true,
+  uiModules: blogModules,
+});
 
 const port = Number(process.env.PORT ?? 8888);
-const app = new Application([["/", Home]], { debug: true });
 await app.listen(port, "127.0.0.1");
 console.log(`Typhoon playground on http://127.0.0.1:${port}/`);

@@ -1,0 +1,53 @@
+// Pages that fail on purpose. In debug mode (serveTraceback) an exception becomes a page with the error
+// and its stack, mapped back to the .ts and template lines you wrote; without debug, a plain 500 page.
+import path from "node:path";
+import { HTTPError, type HandlerEntry } from "typhoon";
+import { PlaygroundHandler } from "../base.ts";
+
+class ErrorsHandler extends PlaygroundHandler {
+  override getTemplatePath(): string {
+    return path.join(import.meta.dirname, "templates");
+  }
+}
+
+class IndexHandler extends ErrorsHandler {
+  get() {
+    return this.render("errors.html");
+  }
+}
+
+interface Order {
+  customer?: { name: string };
+}
+
+function customerName(order: Order): string {
+  return order.customer!.name; // a bug: this order has no customer
+}
+
+/** Throws a TypeError from a helper function: the traceback shows both frames, in TypeScript. */
+class ThrowHandler extends ErrorsHandler {
+  get() {
+    this.write(`Hello, ${customerName({})}`);
+  }
+}
+
+/** The error happens inside a template: the traceback points at broken.html's line. */
+class TemplateErrorHandler extends ErrorsHandler {
+  get() {
+    return this.render("broken.html", { order: {} });
+  }
+}
+
+/** An HTTPError is not a bug: it gives its status page, never a traceback. */
+class StatusHandler extends ErrorsHandler {
+  get(code: string) {
+    throw new HTTPError(Number(code), "asked for on purpose");
+  }
+}
+
+export const errorRoutes: HandlerEntry[] = [
+  ["/errors/", IndexHandler, {}, "errors"],
+  ["/errors/throw", ThrowHandler],
+  ["/errors/template", TemplateErrorHandler],
+  ["/errors/status/([45]\\d\\d)", StatusHandler],
+];
