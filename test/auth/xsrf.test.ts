@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Application, RequestHandler, HTTPError, decodeXsrfToken } from "typhoon";
+import { Application, RequestHandler, HTTPError, DictLoader, decodeXsrfToken } from "typhoon";
 import { projectRoot, serve, type TestServer } from "../helpers/http.js";
 
 const vectors = JSON.parse(fs.readFileSync(path.join(projectRoot, "test/fixtures/auth/tornado-vectors.json"), "utf8")) as { xsrf: Array<{ token: string; mask: string; masked: string }> };
@@ -117,6 +117,20 @@ describe("XSRF", () => {
     expect(await (await post("", {}, "/api")).text()).toBe("api");
     expect((await post("", {}, "/custom")).status).toBe(403);
     expect(await (await post("", { "X-Custom": "yes" }, "/custom")).text()).toBe("custom ok");
+  });
+
+  it("templates see xsrfFormHtml() and currentUser", async () => {
+    class Page extends RequestHandler {
+      override getCurrentUser() { return "zoé<b>"; }
+      get() { this.render("page.html"); }
+    }
+    const loader = new DictLoader({ "page.html": "<form>{% raw xsrfFormHtml() %}</form>{{ currentUser }}" });
+    const s = await serve(new Application([["/page", Page]], { logFunction: () => {}, xsrfCookies: true, templateLoader: loader }));
+    servers.push(s);
+    const r = await fetch(s.url + "/page");
+    const html = await r.text();
+    expect(html).toMatch(/^<form><input type="hidden" name="_xsrf" value="2\|[0-9a-f]{8}\|[0-9a-f]{32}\|\d+"\/><\/form>zoé&lt;b&gt;$/);
+    expect(r.headers.getSetCookie()[0]).toMatch(/^_xsrf=2\|/);
   });
 
   it("is off without xsrfCookies", async () => {
