@@ -88,4 +88,5 @@ export {
   type WorkerStatus,
   type WorkerStats,
 } from "./process/index.js";
+export { FallbackHandler, fetchApplication, type FallbackListener, type FetchOptions } from "./adapter/index.js";
 // --- production: end ---

@@ -11,6 +11,7 @@ import type { Duplex } from "node:stream"; // ---- websocket (src/websocket) ---
 import { handleUpgrade, closeUpgraded } from "../websocket/upgrade.js"; // ---- websocket (src/websocket) ----
 import { installXsrfCheck } from "../auth/xsrf.js"; // ---- auth (src/auth) ----
 import { installStaticRoutes } from "../static/routes.js"; // ---- static files (src/static) ----
+import { fetchApplication, type FetchOptions } from "../adapter/fetch.js"; // ---- fetch adapter (src/adapter) ----
 
 /** Runs for every routed request before `getCurrentUser()` and `prepare()` (cache resets, XSRF checks). */
 export type RequestHook = (handler: RequestHandler) => void | Promise<void>;
@@ -203,6 +204,17 @@ export class Application {
   get handler(): (req: IncomingMessage, res: ServerResponse) => void {
     return (req, res) => void this.handleRequest(req, res);
   }
+
+  // ---- fetch adapter (src/adapter) ----
+  /**
+   * Answers a Fetch-API `Request` with a `Response` (Deno.serve, Bun.serve, serverless and edge hosts,
+   * tests): `Deno.serve((req, info) => app.fetch(req, { remoteAddress: info.remoteAddr.hostname }))`.
+   * No WebSocket upgrades in this mode; see {@link fetchApplication} for what else differs.
+   */
+  fetch(request: Request, options?: FetchOptions): Promise<Response> {
+    return fetchApplication(this, request, options);
+  }
+  // ---- end fetch adapter ----
 
   /** Starts an {@link HTTPServer} for this app; resolves once it is listening. */
   async listen(port: number, address?: string, options: HTTPServerOptions = {}): Promise<HTTPServer> {
