@@ -17,11 +17,15 @@ export interface SpawnSpec {
   /** port → fd in tdev, passed as fds 3, 4, ... */
   sockets: Map<number, number>;
   cwd: string;
+  /** Own process group (default true). */
+  detached?: boolean;
+  /** The app's stdin: a pipe tdev writes to (default), or tdev's own. */
+  stdin?: "pipe" | "inherit";
 }
 
 /** The report-pipe fd position comes right after the sockets; then the IPC channel. */
-export function stdioLayout(sockets: Map<number, number>): { stdio: StdioOptions; socketEnv: string; reportFd: number } {
-  const stdio: (string | number)[] = ["pipe", "inherit", "inherit"];
+export function stdioLayout(sockets: Map<number, number>, stdin: "pipe" | "inherit" = "pipe"): { stdio: StdioOptions; socketEnv: string; reportFd: number } {
+  const stdio: (string | number)[] = [stdin, "inherit", "inherit"];
   const parts: string[] = [];
   for (const [port, fd] of sockets) {
     parts.push(`${port}:${stdio.length}`);
@@ -62,12 +66,12 @@ export class AppChild extends EventEmitter {
   constructor(readonly spec: SpawnSpec, readonly standby: boolean) {
     super();
     this.woken = !standby;
-    const { stdio } = stdioLayout(spec.sockets);
+    const { stdio } = stdioLayout(spec.sockets, spec.stdin);
     this.proc = spawn(process.execPath, [...spec.execArgv, spec.script, ...spec.args], {
       cwd: spec.cwd,
       env: spec.env,
       stdio,
-      detached: true,
+      detached: spec.detached ?? true,
     });
     this.pid = this.proc.pid ?? -1;
     this.exitPromise = new Promise((resolve) => {

@@ -34,7 +34,7 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
   const wantsJson = /application\/json/.test(req.headers.accept ?? "") && !/text\/html/.test(req.headers.accept ?? "");
   const body = wantsJson
     ? JSON.stringify({ error: state.title, detail: state.text }) + "\n"
-    : errorPageHtml(state, id, liveReload);
+    : errorPageHtml(state, liveReload);
   res.writeHead(500, {
     "Content-Type": wantsJson ? "application/json; charset=UTF-8" : "text/html; charset=UTF-8",
     "Cache-Control": "no-store",

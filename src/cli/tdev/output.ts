@@ -10,6 +10,7 @@ export class Output {
   constructor(
     readonly quiet = false,
     private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly prefix = "[tdev]",
   ) {
     const env = process.env;
     this.color =
@@ -19,7 +20,7 @@ export class Output {
   }
 
   private line(text: string): void {
-    this.stream.write(`${kleur.dim("[tdev]")} ${text}\n`);
+    this.stream.write(`${kleur.dim(this.prefix)} ${text}\n`);
   }
 
   /** Progress: what is watched, what changed, restarts. */

@@ -22,6 +22,8 @@ const standby = process.env[ENV_STANDBY] === "1";
 const grace = Number(process.env[ENV_GRACE] ?? 2000) || 2000;
 const inspect = process.env[ENV_INSPECT] === "1";
 const liveReload = process.env[ENV_LIVE_RELOAD] !== "0";
+const launcherKind = process.env.TYPHOON_LAUNCHER === "autoreload" ? "autoreload" : "tdev";
+delete process.env.TYPHOON_LAUNCHER;
 const warmDeps = standby ? (JSON.parse(process.env[ENV_PRELOAD_DEPS] || "[]") as string[]) : [];
 for (const k of [ENV_PRELOAD_DEPS, ENV_SOCKETS, ENV_STANDBY, ENV_TDEV, ENV_LIVE_RELOAD, ENV_PREWARM, ENV_REPORT_FD, ENV_GRACE, ENV_INSPECT]) delete process.env[k];
 
@@ -117,7 +119,7 @@ net.Server.prototype.listen = function listen(this: net.Server, ...args: unknown
 const hooks: (() => unknown)[] = [];
 const drainListeners: (() => void)[] = [];
 installLauncherBridge({
-  kind: "tdev",
+  kind: launcherKind,
   id: `${process.pid.toString(36)}-${Date.now().toString(36)}`,
   liveReload,
   watch(path: string) {

@@ -51,6 +51,10 @@ export interface SupervisorOptions {
   envFiles: string[];
   /** Let the standby import the app's packages before it is needed (default true). */
   warmDeps?: boolean;
+  /** Exit (status 0) when the app exits cleanly, instead of waiting for a change (in-app mode). */
+  exitOnCleanExit?: boolean;
+  /** Keep app processes in our process group, so the terminal's Ctrl-C reaches them (in-app mode). */
+  sameProcessGroup?: boolean;
   /** Forward our stdin to the app and read `rs` (tdev), or let the app inherit it (in-app mode). */
   forwardStdin: boolean;
   /** How the engine ends the launcher. */
@@ -256,7 +260,10 @@ export class Supervisor {
       [ENV_INSPECT]: this.inspect ? "1" : "0",
       [ENV_PRELOAD_DEPS]: standby && this.o.warmDeps !== false ? JSON.stringify([...this.deps]) : "",
     };
-    const child = new AppChild({ execArgv: this.execArgv, script: this.o.entry, args: this.o.args, env, sockets, cwd: this.o.cwd }, standby);
+    const child = new AppChild(
+      { execArgv: this.execArgv, script: this.o.entry, args: this.o.args, env, sockets, cwd: this.o.cwd, detached: !this.o.sameProcessGroup, stdin: this.o.forwardStdin ? "pipe" : "inherit" },
+      standby,
+    );
     (child as AppChild & { socketKey?: string }).socketKey = this.socketKey();
     child.on("file", (f: string) => this.addFile(f));
     child.on("dep", (url: string) => this.deps.add(url));
@@ -398,6 +405,7 @@ export class Supervisor {
       }
       this.showError(state);
     } else {
+      if (this.o.exitOnCleanExit) return void this.shutdown(this.o.killSignal, 0);
       this.o.out.info(`app exited cleanly — waiting for a file change`);
       if (child.ports.size) this.showError({ title: "the app exited", text: "The app process exited with code 0 and no longer serves this port." });
     }
@@ -473,7 +481,7 @@ export class Supervisor {
       if (old && !overlap) await old.stop(this.o.killSignal, this.o.grace);
       this.active = next;
       if (next.inspectorUrl) this.proxy?.setTarget(parseInspectorUrl(next.inspectorUrl));
-      const waitMs = overlap || this.sockets.size ? READY_TIMEOUT : 1000;
+      const waitMs = overlap || this.sockets.size ? READY_TIMEOUT : 3000;
       const how = await this.waitReady(next, waitMs);
       if (this.shuttingDown) return;
       if (how === "ready") {
@@ -500,6 +508,10 @@ export class Supervisor {
           }
           this.showError(state);
         } else {
+          if (this.o.exitOnCleanExit) {
+            this.restarting = false;
+            return void this.shutdown(this.o.killSignal, 0);
+          }
           out.info(`app exited cleanly (exit code 0) — waiting for a file change`);
           if (this.sockets.size) this.showError({ title: "the app exited", text: "The app process exited with code 0 without listening." });
         }
