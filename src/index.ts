@@ -90,3 +90,8 @@ export {
 } from "./process/index.js";
 export { FallbackHandler, fetchApplication, type FallbackListener, type FetchOptions } from "./adapter/index.js";
 // --- production: end ---
+
+// --- autoreload (src/autoreload): begin ---
+export * as autoreload from "./autoreload/index.js";
+export type { LauncherBridge } from "./autoreload/bridge.js";
+// --- autoreload: end ---

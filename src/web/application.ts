@@ -7,6 +7,9 @@ import { HTTPError } from "./errors.js";
 import { ErrorHandler, type HandlerClass, type RequestHandler } from "./handler.js";
 import { URLSpec, type HandlerEntry } from "./routing.js";
 import { resolveSettings, type ApplicationSettings, type ResolvedSettings } from "./settings.js";
+// --- autoreload (src/autoreload): begin ---
+import { setupAutoreload } from "../autoreload/app.js";
+// --- autoreload: end ---
 import type { Duplex } from "node:stream"; // ---- websocket (src/websocket) ----
 import { handleUpgrade, closeUpgraded } from "../websocket/upgrade.js"; // ---- websocket (src/websocket) ----
 import { installXsrfCheck } from "../auth/xsrf.js"; // ---- auth (src/auth) ----
@@ -61,6 +64,9 @@ export class Application {
     // ---- static files (src/static): /static/(.*), /favicon.ico, /robots.txt ahead of the app's routes ----
     installStaticRoutes(this);
     // ---- end static files ----
+    // ---- autoreload (src/autoreload): start it, and live reload under a launcher ----
+    if (this.settings.autoreload) setupAutoreload(this);
+    // ---- end autoreload ----
   }
 
   /** Adds routes after the existing ones. */
