@@ -22,7 +22,7 @@ class OptOut extends RequestHandler {
   post() { this.write("api"); }
 }
 class Custom extends RequestHandler {
-  override checkXsrfCookie() { if (this.request.headers["x-custom"] !== "yes") throw new HTTPError(403, "custom"); }
+  override async checkXsrfCookie() { await new Promise((r) => setTimeout(r, 1)); if (this.request.headers["x-custom"] !== "yes") throw new HTTPError(403, "custom"); }
   post() { this.write("custom ok"); }
 }
 
