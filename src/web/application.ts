@@ -151,6 +151,8 @@ export class Application {
     if (declared !== undefined && Number(declared) > limit) throw new HTTPError(413, `Content-Length ${declared} exceeds maxBodySize ${limit}`);
     let size = 0;
     for await (const chunk of raw as AsyncIterable<Buffer>) {
+      // Chunks already buffered when the client left are not fed to a handler that cleaned up in onConnectionClose.
+      if (handler.connectionClosed) throw new HTTPError(400, "client closed the connection while sending the body");
       size += chunk.length;
       if (size > limit) throw new HTTPError(413, `body exceeds maxBodySize ${limit}`);
       await receiver.dataReceived(chunk);

@@ -341,8 +341,20 @@ export class RequestHandler {
       if (!this._finished) void this.finish();
       return;
     }
-    this.logException(err);
+    if (this._connectionClosed && (err instanceof HTTPError || (err as NodeJS.ErrnoException)?.code === "ECONNRESET")) {
+      // The client left mid-request (e.g. mid-upload): the failed read is its doing and nobody would see an
+      // error page. Application bugs are still logged below.
+      genLog.debug(`${this.request.method} ${this.request.uri}: client went away (${(err as Error)?.message ?? err})`);
+    } else {
+      this.logException(err);
+    }
     if (this._finished) return;
+    if (this._connectionClosed) {
+      this._finished = true;
+      this.request.markFinished();
+      this.application.logRequest(this);
+      return;
+    }
     this.sendError(err instanceof HTTPError ? err.statusCode : 500, { error: err });
   }
 
@@ -667,7 +679,10 @@ export class RequestHandler {
       if (!(SUPPORTED_METHODS as readonly string[]).includes(method)) throw new HTTPError(405);
       this.pathArgs = pathArgs.map((a) => this.decodeArgument(a));
       // Each step awaits only when it returned a promise: a synchronous handler costs no extra ticks.
-      const body = this.receiveBody();
+      // A streamed body is read after prepare() (as Tornado's @stream_request_body), so prepare() can set up
+      // its destination, or refuse before a byte is read.
+      const streamed = (this.constructor as typeof RequestHandler).streamRequestBody;
+      const body = streamed ? undefined : this.receiveBody();
       if (body) await body;
       const hooks = this.application.runRequestHooks(this);
       if (hooks) await hooks;
@@ -676,6 +691,7 @@ export class RequestHandler {
       const prepared = this.prepare();
       if (isThenable(prepared)) await prepared;
       if (this._finished) return;
+      if (streamed) await this.receiveBody();
       // As in Tornado, a method the handler lacks is a 405 found after prepare(), so prepare-time checks
       // (an ErrorHandler's 404, authentication) answer first.
       let fn = (this as unknown as Record<string, unknown>)[method.toLowerCase()];
