@@ -20,7 +20,7 @@
  *   `{% whitespace all|single|oneline %}`; `{% comment … %}`, `{# … #}`; `{{!`, `{%!`, `{#!` for literals.
  */
 import vm from "node:vm";
-import { jsonEncode, linkify, squeeze, urlEscape } from "../util/escape.js";
+import { jsonEncode, linkify, squeeze, urlEscape, xhtmlEscape } from "../util/escape.js";
 import { generateCode, type GeneratedCode, type TemplateUnit, type UnitLoader } from "./codegen.js";
 import { ParseError } from "./errors.js";
 import { parseTemplate, type Node } from "./parser.js";
@@ -53,46 +53,10 @@ export interface TemplateOptions {
 /** The default escaping function name. */
 export const DEFAULT_AUTOESCAPE = "xhtmlEscape";
 
-/**
- * Same output as `xhtmlEscape` (`& < > " '` → `&amp; &lt; &gt; &quot; &#x27;`), written as a character
- * loop: escaping dominates rendering time and this is about 4× faster than a regex replace.
- */
-export function escapeForTemplate(value: unknown): string {
-  const s = typeof value === "string" ? value : value == null ? "" : String(value);
-  let out = "";
-  let last = 0;
-  for (let i = 0; i < s.length; i++) {
-    let r: string;
-    switch (s.charCodeAt(i)) {
-      case 38:
-        r = "&amp;";
-        break;
-      case 60:
-        r = "&lt;";
-        break;
-      case 62:
-        r = "&gt;";
-        break;
-      case 34:
-        r = "&quot;";
-        break;
-      case 39:
-        r = "&#x27;";
-        break;
-      default:
-        continue;
-    }
-    if (i !== last) out += s.slice(last, i);
-    out += r;
-    last = i + 1;
-  }
-  return last === 0 ? s : last < s.length ? out + s.slice(last) : out;
-}
-
-/** Names every template can use (`escape`/`xhtmlEscape` give the same output as util/escape's). */
+/** Names every template can use. */
 export const DEFAULT_NAMESPACE: Readonly<Record<string, unknown>> = Object.freeze({
-  escape: escapeForTemplate,
-  xhtmlEscape: escapeForTemplate,
+  escape: xhtmlEscape,
+  xhtmlEscape,
   urlEscape,
   jsonEncode,
   squeeze,
