@@ -124,7 +124,7 @@ describe("a handler whose client goes away", () => {
         seen.after = String(err);
       }
     }
-    onConnectionClose() {
+    override onConnectionClose() {
       seen.closes++;
     }
   }
@@ -137,7 +137,7 @@ describe("a handler whose client goes away", () => {
         await this.flush();
       }
     }
-    onConnectionClose() {
+    override onConnectionClose() {
       seen.closes++;
     }
   }
