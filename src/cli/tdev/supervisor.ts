@@ -9,6 +9,7 @@
  * the bound handle to tdev (IPC); tdev keeps it open and passes it as an inherited fd to every later
  * process, whose `listen(port)` then uses it (see preload.ts). `--port` binds it up front instead.
  */
+import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -85,6 +86,7 @@ export class Supervisor {
   private readonly watcher: Watcher;
   private readonly graph = new Set<string>();
   private readonly deps = new Set<string>();
+  private readonly seen = new Map<string, string>();
   private readonly isIgnored: (f: string) => boolean;
   private readonly paused = new Set<string>();
   private readonly loopCounts = new Map<string, number>();
@@ -290,6 +292,7 @@ export class Supervisor {
   private addFile(file: string): void {
     if (this.graph.has(file)) return;
     this.graph.add(file);
+    if (!this.seen.has(file)) this.seen.set(file, this.statKey(file));
     if (file.includes(`${path.sep}node_modules${path.sep}`)) return;
     // tdev's own injected modules (loader, preload) are not the app's.
     if (OWN_DIRS.some((d) => file.startsWith(d))) return;
@@ -413,8 +416,25 @@ export class Supervisor {
 
   // ---- changes and restarts -------------------------------------------------------------------------
 
+  /** mtime/size/inode of a file, to drop events that report no new content. */
+  private statKey(file: string): string {
+    try {
+      const st = fs.statSync(file);
+      return st.isDirectory() ? "dir" : `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch {
+      return "missing";
+    }
+  }
+
   private onChange(files: string[]): void {
     if (this.shuttingDown) return;
+    // A late duplicate event (chokidar stats each raw event) for content a restart already picked up.
+    files = files.filter((f) => {
+      const key = this.statKey(f);
+      if (key !== "dir" && this.seen.get(f) === key) return false;
+      this.seen.set(f, key);
+      return true;
+    });
     const live = files.filter((f) => !this.paused.has(f));
     if (!live.length) return;
     // Restart-loop detection: the same file changing right after each start means the app writes it.
