@@ -89,6 +89,17 @@ export {
   type WorkerStats,
 } from "./process/index.js";
 export { FallbackHandler, fetchApplication, type FallbackListener, type FetchOptions } from "./adapter/index.js";
+export {
+  nginxConfig,
+  systemdUnit,
+  supervisordConfig,
+  parsePorts,
+  parseBackend,
+  DeployConfigError,
+  type NginxOptions,
+  type ProcessConfigOptions,
+  type Backend,
+} from "./deploy/index.js";
 // --- production: end ---
 
 // --- autoreload (src/autoreload): begin ---
