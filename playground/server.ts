@@ -3,7 +3,7 @@
 // reloads itself after any edit. PORT picks the port (default 8888).
 import path from "node:path";
 import { Application, loadTranslations } from "typhoon";
-import { homeRoutes } from "./home/home.ts";
+import { homeRoutes } from "./home.ts";
 import { blogRoutes } from "./blog/routes.ts";
 import * as blogModules from "./blog/modules.ts";
 import { chatRoutes } from "./chat/routes.ts";
@@ -14,6 +14,9 @@ loadTranslations(path.join(import.meta.dirname, "translations"));
 
 const app = new Application([...homeRoutes, ...blogRoutes, ...chatRoutes, ...errorRoutes], {
   debug: true,
+  // Templates and static files are re-read on every request in debug mode, and an edit to either
+  // reloads the open page (tdev restarts the server only for code).
+  templatePath: path.join(import.meta.dirname, "templates"),
   staticPath: path.join(import.meta.dirname, "static"),
   // Signs the login cookie. A fixed value keeps you logged in across reloads; a real app reads its own
   // secret from the environment or a config file and never commits it.

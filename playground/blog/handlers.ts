@@ -1,15 +1,10 @@
 // The blog's pages: the newest posts, one post, and the form that writes or edits a post.
-import path from "node:path";
 import { authenticated, HTTPError } from "typhoon";
 import { PlaygroundHandler } from "../base.ts";
 import { createPost, getPost, recentPosts, updatePost } from "./posts.ts";
 
-/** Blog pages render templates from blog/templates/. */
+/** The blog's pages (templates in templates/blog/). */
 export class BlogHandler extends PlaygroundHandler {
-  override getTemplatePath(): string {
-    return path.join(import.meta.dirname, "templates");
-  }
-
   /** Translates with the request's locale (from Accept-Language): Spanish when the browser prefers it. */
   _(message: string): string {
     return this.locale.translate(message);
@@ -18,7 +13,7 @@ export class BlogHandler extends PlaygroundHandler {
 
 export class HomeHandler extends BlogHandler {
   get() {
-    return this.render("home.html", { posts: recentPosts() });
+    return this.render("blog/home.html", { posts: recentPosts() });
   }
 }
 
@@ -26,7 +21,7 @@ export class PostHandler extends BlogHandler {
   get(slug: string) {
     const post = getPost(slug);
     if (!post) throw new HTTPError(404);
-    return this.render("post.html", { post });
+    return this.render("blog/post.html", { post });
   }
 }
 
@@ -35,7 +30,7 @@ export class ComposeHandler extends BlogHandler {
   @authenticated
   get() {
     const post = getPost(this.getArgument("slug", ""));
-    return this.render("compose.html", { post, title: post?.title ?? "", body: post?.body ?? "", error: null });
+    return this.render("blog/compose.html", { post, title: post?.title ?? "", body: post?.body ?? "", error: null });
   }
 
   @authenticated
@@ -45,7 +40,7 @@ export class ComposeHandler extends BlogHandler {
     const body = this.getArgument("body", "").trim();
     if (!title || !body) {
       this.setStatus(400);
-      return this.render("compose.html", { post, title, body, error: this._("A post needs a title and some text.") });
+      return this.render("blog/compose.html", { post, title, body, error: this._("A post needs a title and some text.") });
     }
     if (post) updatePost(post, title, body);
     const saved = post ?? createPost(title, body, String(this.currentUser));

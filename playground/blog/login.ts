@@ -5,14 +5,14 @@ import { BlogHandler } from "./handlers.ts";
 
 export class LoginHandler extends BlogHandler {
   get() {
-    return this.render("login.html", { error: null, name: "" });
+    return this.render("blog/login.html", { error: null, name: "" });
   }
 
   post() {
     const name = this.getArgument("name", "").trim();
     if (!checkPassword(name, this.getArgument("password", ""))) {
       this.setStatus(403);
-      return this.render("login.html", { error: this._("Wrong name or password."), name });
+      return this.render("blog/login.html", { error: this._("Wrong name or password."), name });
     }
     this.setSecureCookie("user", name);
     // Back to the page that asked for a login (only a path on this site: never another host).

@@ -5,7 +5,7 @@ import type { Post } from "./posts.ts";
 
 export class Entry extends UIModule {
   override render(post: Post, full = false): string {
-    return this.renderString("modules/entry.html", { post, full });
+    return this.renderString("blog/modules/entry.html", { post, full });
   }
 
   override embeddedCss(): string {

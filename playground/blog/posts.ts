@@ -39,15 +39,15 @@ export function updatePost(post: Post, title: string, body: string): void {
 
 createPost(
   "Welcome to the Typhoon blog",
-  "This blog is a small Typhoon app: templates with inheritance (templates/base.html), a UI module " +
-    "(modules.ts, with its own CSS), static files through staticUrl, and a login kept in a secure cookie.\n\n" +
+  "This blog is a small Typhoon app: templates with inheritance (templates/blog/base.html), a UI module " +
+    "(blog/modules.ts, with its own CSS), static files through staticUrl, and a login kept in a secure cookie.\n\n" +
     "Sign in as alice (password wonderland) to write a post. Every form carries an XSRF token.",
   "alice",
   new Date(Date.now() - 26 * 3600_000),
 );
 createPost(
   "Edit me",
-  "Open playground/blog/templates/modules/entry.html in your editor, change something and save: this page " +
+  "Open playground/templates/blog/modules/entry.html in your editor, change something and save: this page " +
     "reloads by itself. See https://www.tornadoweb.org/ for the framework Typhoon follows.",
   "bob",
   new Date(Date.now() - 5 * 60_000),

@@ -1,7 +1,7 @@
 // The chat room's memory, as in Tornado's chat demo: the last 200 messages, and the clients waiting for
 // the next one. Long-polling requests wait once (wait()); WebSockets stay subscribed (subscribe()).
 
-/** One chat message; `html` is rendered once on the server (templates/message.html). */
+/** One chat message; `html` is rendered once on the server (templates/chat/message.html). */
 export interface Message {
   id: string;
   author: string;

@@ -2,31 +2,23 @@
 // browser asks for the messages after the last one it has; the server answers as soon as there is
 // one); /chat/ws uses a WebSocket. Both share one MessageBuffer, so they see each other's messages.
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { HTTPError, WebSocketHandler, type HandlerEntry, type RequestHandler } from "typhoon";
 import { PlaygroundHandler } from "../base.ts";
 import { MessageBuffer, type Message } from "./buffer.ts";
 
 const buffer = new MessageBuffer();
-const templates = path.join(import.meta.dirname, "templates");
 
 /** Makes a message from what a browser sent, with its HTML rendered by `handler`. */
 function newMessage(handler: RequestHandler, body: unknown): Message {
   const text = String(body ?? "").trim().slice(0, 2000);
   if (!text) throw new HTTPError(400, "empty chat message");
   const message = { id: randomUUID(), author: String(handler.currentUser ?? "guest"), body: text, html: "" };
-  message.html = handler.renderString("message.html", { message });
+  message.html = handler.renderString("chat/message.html", { message });
   return message;
 }
 
-class ChatHandler extends PlaygroundHandler {
-  override getTemplatePath(): string {
-    return templates;
-  }
-}
-
 /** The page: the messages so far, and a form; `transport` picks the script's way of staying current. */
-class RoomHandler extends ChatHandler {
+class RoomHandler extends PlaygroundHandler {
   transport = "longpoll";
 
   override initialize(args: Record<string, unknown>) {
@@ -34,12 +26,12 @@ class RoomHandler extends ChatHandler {
   }
 
   get() {
-    return this.render("room.html", { messages: buffer.messages, transport: this.transport });
+    return this.render("chat/room.html", { messages: buffer.messages, transport: this.transport });
   }
 }
 
 /** POST body=… adds a message (the form's _xsrf field or X-XSRFToken header is required). */
-class MessageNewHandler extends ChatHandler {
+class MessageNewHandler extends PlaygroundHandler {
   post() {
     const message = newMessage(this, this.getArgument("body", ""));
     buffer.add(message);
@@ -48,7 +40,7 @@ class MessageNewHandler extends ChatHandler {
 }
 
 /** POST cursor=<last id seen>: answers with newer messages, waiting for one if there are none yet. */
-class MessageUpdatesHandler extends ChatHandler {
+class MessageUpdatesHandler extends PlaygroundHandler {
   private waiting: { cancel(): void } | null = null;
 
   async post() {
@@ -74,10 +66,6 @@ class ChatSocket extends WebSocketHandler {
 
   override getCurrentUser(): string | null {
     return this.getSecureCookie("user");
-  }
-
-  override getTemplatePath(): string {
-    return templates;
   }
 
   override open() {

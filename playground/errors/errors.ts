@@ -1,18 +1,11 @@
 // Pages that fail on purpose. In debug mode (serveTraceback) an exception becomes a page with the error
 // and its stack, mapped back to the .ts and template lines you wrote; without debug, a plain 500 page.
-import path from "node:path";
 import { HTTPError, type HandlerEntry } from "typhoon";
 import { PlaygroundHandler } from "../base.ts";
 
-class ErrorsHandler extends PlaygroundHandler {
-  override getTemplatePath(): string {
-    return path.join(import.meta.dirname, "templates");
-  }
-}
-
-class IndexHandler extends ErrorsHandler {
+class IndexHandler extends PlaygroundHandler {
   get() {
-    return this.render("errors.html");
+    return this.render("errors/errors.html");
   }
 }
 
@@ -25,21 +18,21 @@ function customerName(order: Order): string {
 }
 
 /** Throws a TypeError from a helper function: the traceback shows both frames, in TypeScript. */
-class ThrowHandler extends ErrorsHandler {
+class ThrowHandler extends PlaygroundHandler {
   get() {
     this.write(`Hello, ${customerName({})}`);
   }
 }
 
-/** The error happens inside a template: the traceback points at broken.html's line. */
-class TemplateErrorHandler extends ErrorsHandler {
+/** The error happens inside a template: the traceback points at templates/errors/broken.html's line. */
+class TemplateErrorHandler extends PlaygroundHandler {
   get() {
-    return this.render("broken.html", { order: {} });
+    return this.render("errors/broken.html", { order: {} });
   }
 }
 
 /** An HTTPError is not a bug: it gives its status page, never a traceback. */
-class StatusHandler extends ErrorsHandler {
+class StatusHandler extends PlaygroundHandler {
   get(code: string) {
     throw new HTTPError(Number(code), "asked for on purpose");
   }
