@@ -553,7 +553,7 @@ export class RequestHandler {
         for (const [k, v] of Object.entries(src)) (merged[k] ??= []).push(...v);
       }
       request.arguments = merged;
-    }
+    });
   }
 
   /** Called by the application when the client disconnects before `finish()`. */
