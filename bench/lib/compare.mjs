@@ -36,7 +36,7 @@ export async function compareServers(contestants, opts) {
       }
       if (!spec) continue;
       const server = await startServer({ name: c.name, port, readyPath: urlPath, ...spec });
-      const res = await fetch(`http://127.0.0.1:${port}${urlPath}`);
+      const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(5000) });
       const body = await res.text();
       const problem = c.check?.(res, body);
       if (problem) throw new Error(`${c.name} answered wrongly: ${problem}`);
