@@ -32,6 +32,12 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   });
 }
 
+/** Kills `child` (a spawned helper such as wrk) if this process exits or is interrupted first. */
+export function track(child) {
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+}
+
 /**
  * Starts a server (pinned to the server core unless `pin: false`) and waits until `GET readyPath`
  * answers 200. Returns `{ pid, stop(), output() }`. The server's stdout/stderr go to a temp file, not a

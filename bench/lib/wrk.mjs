@@ -1,6 +1,7 @@
 // Running Debian's wrk (pinned to the load core) and parsing its `--latency` report.
 import { spawn, spawnSync } from "node:child_process";
 import { pinned, pinning } from "./cpus.mjs";
+import { track } from "./proc.mjs";
 
 /** Whether `wrk` is on PATH. */
 export function haveWrk() {
@@ -43,7 +44,8 @@ export function runWrk({ url, durationSec = 5, connections = 64, threads = 1, ti
   const args = [`-t${threads}`, `-c${connections}`, `-d${durationSec}s`, `--timeout`, `${timeoutSec}s`, "--latency", url];
   const [file, argv] = pin ? pinned(pinning().load, "wrk", args) : ["wrk", args];
   return new Promise((resolve, reject) => {
-    const child = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    track(child);
     let out = "";
     let err = "";
     child.stdout.on("data", (c) => (out += c));
