@@ -169,7 +169,7 @@ export class Supervisor {
       }
     }
     if (this.o.port !== undefined) {
-      const err = this.bindPort(this.o.port, this.o.host);
+      const err = (await probePort(this.o.port, this.o.host)) ?? this.bindPort(this.o.port, this.o.host);
       if (err) {
         out.error(err);
         return this.o.exit(1);
@@ -553,6 +553,17 @@ export class Supervisor {
       void this.restart(this.changeLine(q.length ? q : ["(changes during restart)"]), q);
     }
   }
+}
+
+/** Checks that nobody listens on the port (a bound-only socket would not notice until the app listens). */
+function probePort(port: number, host?: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once("error", (err: NodeJS.ErrnoException) =>
+      resolve(err.code === "EADDRINUSE" ? `port ${port} is already in use: another process holds it (stop it, or run the app on another port)` : `cannot bind port ${port}: ${err.message}`),
+    );
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(undefined)));
+  });
 }
 
 function signalNumber(sig: NodeJS.Signals): number {

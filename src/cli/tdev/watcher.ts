@@ -49,6 +49,8 @@ export class Watcher extends EventEmitter {
   private timer: NodeJS.Timeout | undefined;
   private firstAt = 0;
   private closed = false;
+  private readonly missing = new Set<string>();
+  private missingTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: WatcherOptions) {
     super();
@@ -138,22 +140,37 @@ export class Watcher extends EventEmitter {
   private onEvent(kind: string, file: string): void {
     if (this.closed || this.opts.ignored(file)) return;
     if (!this.covers(file)) return;
-    if (kind === "unlink" && this.watched.has(file)) {
-      // Re-arm: chokidar drops a deleted file; watching it again catches its re-creation.
-      const w = this.watcherFor(file);
-      setTimeout(() => {
-        if (!this.closed) {
-          w.unwatch(file);
-          w.add(file);
-        }
-      }, 5).unref();
-    }
+    if (kind === "unlink" && this.watched.has(file)) this.markMissing(file);
+    if (kind === "unlinkDir") for (const f of this.watched) if (f.startsWith(file + path.sep)) this.markMissing(f);
     this.pending.add(file);
     const now = Date.now();
     if (!this.timer) this.firstAt = now;
     clearTimeout(this.timer);
     const wait = Math.max(0, Math.min(this.opts.debounce, this.firstAt + 10 * this.opts.debounce + 200 - now));
     this.timer = setTimeout(() => this.flush(), wait);
+  }
+
+  /**
+   * chokidar drops a deleted file (and everything under a deleted directory). Until it comes back, a
+   * cheap stat every 250 ms notices its re-creation (only while something is missing: idle costs nothing).
+   */
+  private markMissing(file: string): void {
+    this.missing.add(file);
+    this.missingTimer ??= setInterval(() => {
+      for (const f of [...this.missing]) {
+        if (!fs.existsSync(f)) continue;
+        this.missing.delete(f);
+        const w = this.watcherFor(f);
+        w.unwatch(f);
+        w.add(f);
+        this.onEvent("add", f);
+      }
+      if (!this.missing.size) {
+        clearInterval(this.missingTimer);
+        this.missingTimer = undefined;
+      }
+    }, 250);
+    this.missingTimer.unref();
   }
 
   private flush(): void {
@@ -167,6 +184,7 @@ export class Watcher extends EventEmitter {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    clearInterval(this.missingTimer);
     await Promise.all([this.events?.close(), this.poller?.close()]);
   }
 }
