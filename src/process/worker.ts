@@ -44,10 +44,6 @@ function install(): void {
   // The primary is the one to signal; a HUP or USR2 sent to the whole process group must not kill workers.
   process.on("SIGHUP", () => undefined);
   process.on("SIGUSR2", () => undefined);
-  // Tell the primary why this worker dies, so a give-up message can name the last error.
-  process.on("uncaughtExceptionMonitor", (err) => {
-    send({ typhoon: "error", message: String((err as Error)?.stack ?? err).split("\n").slice(0, 6).join("\n") });
-  });
 }
 
 /** What this worker reports to the primary's status table. */
@@ -155,4 +151,12 @@ export async function drain(timeout: number): Promise<void> {
   genLog.info(`worker ${identity().taskId} (pid ${process.pid}) drained, exiting`);
   send({ typhoon: "stats-reply", id: 0, ...stats() });
   process.exit(0);
+}
+
+// Tell the primary why this worker dies (also at start-up, before any server exists), so a give-up
+// message can name the last error.
+if (isWorker()) {
+  process.on("uncaughtExceptionMonitor", (err) => {
+    send({ typhoon: "error", message: String((err as Error)?.stack ?? err).split("\n").slice(0, 6).join("\n") });
+  });
 }
