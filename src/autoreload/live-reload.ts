@@ -21,6 +21,10 @@ const streams = new Set<{ res: ServerResponse; end: () => void }>();
 let watcher: FSWatcher | undefined;
 const watchedRoots = new Set<string>();
 let drainHooked = false;
+// Set once this process is being replaced. A browser whose stream was just closed reconnects, often over
+// a kept-alive connection that still reaches this process: it must not get this (old) id, or it would
+// wait for this process to be killed before reloading.
+let draining = false;
 
 /** The id the live-reload stream announces: the launcher's, else this process's. */
 export function liveReloadId(): string {
@@ -35,6 +39,7 @@ export function broadcastReload(reason = "change"): void {
 
 /** Ends every live-reload stream (the process is being replaced). */
 export function closeLiveReloadStreams(): void {
+  draining = true;
   for (const s of [...streams]) s.end();
 }
 
@@ -71,6 +76,12 @@ function liveReloadHandler(): typeof HandlerClass {
       this.setHeader("Content-Type", "text/event-stream; charset=UTF-8");
       this.setHeader("Cache-Control", "no-store");
       this.setHeader("X-Accel-Buffering", "no");
+      if (draining) {
+        // End at once on a closed connection: the browser retries on a new one, which reaches the new process.
+        this.setHeader("Connection", "close");
+        this.write("retry: 250\n\n");
+        return;
+      }
       this.write(`retry: 250\ndata: ${JSON.stringify({ id: liveReloadId() })}\n\n`);
       await this.flush();
       const settings = this.application.settings as { templatePath?: string; staticPath?: string };
