@@ -21,7 +21,7 @@ await app.listen(Number(process.argv[2]), "127.0.0.1");
 `;
 
 function cleanEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env, NO_COLOR: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
   for (const k of ["VITEST", "VITEST_POOL_ID", "VITEST_WORKER_ID", "JEST_WORKER_ID", "NODE_TEST_CONTEXT", "VITEST_MODE", "TEST"]) delete env[k];
   return env;
 }
