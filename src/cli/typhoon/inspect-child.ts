@@ -33,9 +33,13 @@ const poll = setInterval(() => {
 }, 300);
 poll.unref();
 setTimeout(() => finish(0), 20_000).unref();
-// The app may exit by itself (process.exit after listen): the record still goes out.
+// The app may exit by itself (process.exit after listen, or 13 for a top-level await that never
+// settles once nothing is bound): what it recorded still goes out.
 process.on("exit", (code) => {
-  if (code === 0) write();
+  if (code === 0 || inspectRecord().listens.length) {
+    write();
+    process.exitCode = 0;
+  }
 });
 
 try {
