@@ -31,7 +31,7 @@ class TemplateErrorHandler extends PlaygroundHandler {
   }
 }
 
-/** An HTTPError is not a bug: it gives its status page, never a traceback. */
+/** An HTTPError answers with its own status (403 here), not 500; debug mode still shows where it was raised. */
 class StatusHandler extends PlaygroundHandler {
   get(code: string) {
     throw new HTTPError(Number(code), "asked for on purpose");
