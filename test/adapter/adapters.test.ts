@@ -12,7 +12,7 @@ class Hi extends RequestHandler {
     this.write(`hi ${name} ${this.request.remoteIp} ${this.request.protocol} ${this.request.host}`);
   }
   post(): void {
-    this.write({ body: this.request.body.toString(), x: this.getBodyArgument("x", null) });
+    this.write({ body: this.request.body.toString(), x: this.getBodyArgument("x", "") });
   }
 }
 class Streamer extends RequestHandler {
