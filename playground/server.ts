@@ -2,7 +2,7 @@
 // show tracebacks, templates and static files are re-read on every request, and the open browser tab
 // reloads itself after any edit. PORT picks the port (default 8888).
 import path from "node:path";
-import { Application, loadTranslations } from "typhoon";
+import { Application, autoreload, loadTranslations } from "typhoon";
 import { homeRoutes } from "./home.ts";
 import { blogRoutes } from "./blog/routes.ts";
 import * as blogModules from "./blog/modules.ts";
@@ -10,7 +10,10 @@ import { chatRoutes } from "./chat/routes.ts";
 import { errorRoutes } from "./errors/errors.ts";
 
 // es.csv: the Spanish strings; a browser asking for es, es-ES or es-MX (Accept-Language) gets them.
-loadTranslations(path.join(import.meta.dirname, "translations"));
+// They are read once, here, so tdev is asked to restart when one changes (code it knows by itself).
+const translations = path.join(import.meta.dirname, "translations");
+loadTranslations(translations);
+autoreload.watch(translations);
 
 const app = new Application([...homeRoutes, ...blogRoutes, ...chatRoutes, ...errorRoutes], {
   debug: true,
