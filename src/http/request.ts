@@ -18,6 +18,8 @@ export interface RequestContext {
   maxBodySize: number;
 }
 
+const EMPTY_BODY = Buffer.alloc(0);
+
 /** Parsed query or body arguments: every name maps to all its values, in order. */
 export type Arguments = Record<string, string[]>;
 
@@ -50,12 +52,12 @@ export class HTTPServerRequest {
   /** The Host header (`host:port`), or the server's address when absent. */
   readonly host: string;
   /** The raw body; empty until read. */
-  body: Buffer = Buffer.alloc(0);
-  readonly queryArguments: Arguments;
-  bodyArguments: Arguments = Object.create(null);
-  /** Query and body arguments together. */
-  arguments: Arguments;
-  files: Record<string, HTTPFile[]> = Object.create(null);
+  body: Buffer = EMPTY_BODY;
+  // Parsed on first use: most requests never look at arguments or files.
+  private parsedQuery: Arguments | undefined;
+  private parsedBody: Arguments | undefined;
+  private mergedArguments: Arguments | undefined;
+  private uploadedFiles: Record<string, HTTPFile[]> | undefined;
   private abortController: AbortController | undefined;
   private aborted = false;
   readonly startTime = performance.now();
@@ -81,8 +83,6 @@ export class HTTPServerRequest {
     this.remoteIp = context.xheaders ? remoteIpFromHeaders(raw.headers, peer, context.trustedDownstream) : peer;
     this.protocol = context.xheaders ? protocolFromHeaders(raw.headers, scheme) : scheme;
     this.host = raw.headers.host || `${socket?.localAddress ?? "127.0.0.1"}:${socket?.localPort ?? ""}`;
-    this.queryArguments = parseQueryArguments(this.query);
-    this.arguments = this.queryArguments;
   }
 
   /** Aborted when the client goes away before the response is finished. */
@@ -99,6 +99,45 @@ export class HTTPServerRequest {
   abort(): void {
     this.aborted = true;
     this.abortController?.abort();
+  }
+
+  /** Arguments from the query string. */
+  get queryArguments(): Arguments {
+    return (this.parsedQuery ??= parseQueryArguments(this.query));
+  }
+
+  /** Arguments from a form body (urlencoded or multipart). */
+  get bodyArguments(): Arguments {
+    return (this.parsedBody ??= Object.create(null) as Arguments);
+  }
+
+  set bodyArguments(value: Arguments) {
+    this.parsedBody = value;
+    this.mergedArguments = undefined;
+  }
+
+  /** Query and body arguments together, query first. */
+  get arguments(): Arguments {
+    if (this.mergedArguments) return this.mergedArguments;
+    if (!this.parsedBody) return this.queryArguments;
+    const merged: Arguments = Object.create(null);
+    for (const source of [this.queryArguments, this.parsedBody]) {
+      for (const name in source) (merged[name] ??= []).push(...source[name]!);
+    }
+    return (this.mergedArguments = merged);
+  }
+
+  set arguments(value: Arguments) {
+    this.mergedArguments = value;
+  }
+
+  /** Files from a `multipart/form-data` body, by field name. */
+  get files(): Record<string, HTTPFile[]> {
+    return (this.uploadedFiles ??= Object.create(null) as Record<string, HTTPFile[]>);
+  }
+
+  set files(value: Record<string, HTTPFile[]>) {
+    this.uploadedFiles = value;
   }
 
   /** The host name without the port. */

@@ -8,11 +8,20 @@ export function colorEnabled(stream: NodeJS.WriteStream = process.stderr): boole
   return Boolean(stream.isTTY);
 }
 
-// kleur decides from stdout alone; logs go to stderr, so the decision is ours.
-kleur.enabled = colorEnabled();
+// Decided once: the access log asks on every request. kleur decides from stdout alone; logs go to
+// stderr, so the decision is ours.
+const COLOR = colorEnabled();
+kleur.enabled = COLOR;
 
-type Level = "debug" | "info" | "warning" | "error";
+/** Whether the log is coloured (decided once, at start-up). */
+export function logColor(): boolean {
+  return COLOR;
+}
 
+/** A log level, from least to most severe. */
+export type Level = "debug" | "info" | "warning" | "error";
+
+const SEVERITY: Record<Level, number> = { debug: 0, info: 1, warning: 2, error: 3 };
 const LEVEL_TAG: Record<Level, string> = { debug: "D", info: "I", warning: "W", error: "E" };
 const LEVEL_COLOR: Record<Level, (s: string) => string> = {
   debug: (s) => kleur.blue(s),
@@ -21,35 +30,90 @@ const LEVEL_COLOR: Record<Level, (s: string) => string> = {
   error: (s) => kleur.red(s),
 };
 
+// The timestamp only changes once a second; a busy server formats it once per second, not per line.
+let stampSecond = -1;
+let stampText = "";
 function stamp(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${String(d.getFullYear()).slice(2)}${p(d.getMonth() + 1)}${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== stampSecond) {
+    stampSecond = second;
+    const d = new Date(now);
+    const p = (n: number) => (n < 10 ? "0" + n : String(n));
+    stampText = `${String(d.getFullYear()).slice(2)}${p(d.getMonth() + 1)}${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  }
+  return stampText;
+}
+
+// Lines are queued and written once per turn of the event loop: one write for many requests.
+// Errors are written at once, so nothing that explains a crash waits in the queue.
+let pending: string[] = [];
+let scheduled = false;
+function flushPending(): void {
+  scheduled = false;
+  if (!pending.length) return;
+  const text = pending.join("");
+  pending = [];
+  process.stderr.write(text);
+}
+process.on("exit", flushPending);
+
+function initialLevel(): Level | false {
+  const env = process.env.TYPHOON_LOG_LEVEL;
+  if (env === "none") return false;
+  return env && env in SEVERITY ? (env as Level) : "info";
 }
 
 /** A named logger writing Tornado-shaped lines (`[I 251125 16:00:00 name] message`) to stderr. */
 export class Logger {
-  /** Set to false (or to a level) to silence or filter this logger. */
-  level: Level | false = process.env.TYPHOON_LOG_LEVEL === "none" ? false : ((process.env.TYPHOON_LOG_LEVEL as Level) || "info");
+  private threshold: number;
+  private current: Level | false;
 
-  constructor(readonly name: string) {}
-
-  private enabled(level: Level): boolean {
-    if (this.level === false) return false;
-    const order: Level[] = ["debug", "info", "warning", "error"];
-    return order.indexOf(level) >= order.indexOf(this.level);
+  constructor(readonly name: string) {
+    this.current = initialLevel();
+    this.threshold = this.current === false ? Infinity : SEVERITY[this.current];
   }
 
+  /** The lowest level written, or false for none (`TYPHOON_LOG_LEVEL` sets the default). */
+  get level(): Level | false {
+    return this.current;
+  }
+
+  set level(level: Level | false) {
+    this.current = level;
+    this.threshold = level === false ? Infinity : SEVERITY[level];
+  }
+
+  /** Whether a message at `level` would be written (check before formatting an expensive one). */
+  isEnabledFor(level: Level): boolean {
+    return SEVERITY[level] >= this.threshold;
+  }
+
+  /** Writes `message` at `level`. */
   log(level: Level, message: string): void {
-    if (!this.enabled(level)) return;
+    if (SEVERITY[level] < this.threshold) return;
     let prefix = `[${LEVEL_TAG[level]} ${stamp()} ${this.name}]`;
-    if (colorEnabled()) prefix = LEVEL_COLOR[level](prefix);
-    process.stderr.write(`${prefix} ${message}\n`);
+    if (COLOR) prefix = LEVEL_COLOR[level](prefix);
+    const line = `${prefix} ${message}\n`;
+    if (level === "error") {
+      flushPending();
+      process.stderr.write(line);
+      return;
+    }
+    pending.push(line);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flushPending);
+    }
   }
 
+  /** Writes a debug message. */
   debug(message: string): void { this.log("debug", message); }
+  /** Writes an informational message. */
   info(message: string): void { this.log("info", message); }
+  /** Writes a warning. */
   warning(message: string): void { this.log("warning", message); }
+  /** Writes an error (at once, not queued). */
   error(message: string): void { this.log("error", message); }
 }
 

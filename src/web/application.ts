@@ -164,11 +164,10 @@ export class Application {
   logRequest(handler: RequestHandler): void {
     if (this.settings.logFunction) return this.settings.logFunction(handler);
     const status = handler.getStatus();
+    const level = status < 400 ? "info" : status < 500 ? "warning" : "error";
+    if (!accessLog.isEnabledFor(level)) return;
     const r = handler.request;
-    const line = `${colorStatus(status)} ${r.method} ${r.uri} (${r.remoteIp}) ${r.requestTime().toFixed(2)}ms`;
-    if (status < 400) accessLog.info(line);
-    else if (status < 500) accessLog.warning(line);
-    else accessLog.error(line);
+    accessLog.log(level, `${colorStatus(status)} ${r.method} ${r.uri} (${r.remoteIp}) ${r.requestTime().toFixed(2)}ms`);
   }
 
   /** Routes one request and runs its handler. */

@@ -237,7 +237,8 @@ export class RequestHandler {
 
   /** Whether the request's `If-None-Match` matches this response's `Etag`. */
   checkEtagHeader(): boolean {
-    return checkEtagHeader(this.request.headers["if-none-match"], this.getHeader("Etag"));
+    const ifNoneMatch = this.request.headers["if-none-match"];
+    return ifNoneMatch !== undefined && checkEtagHeader(ifNoneMatch, this.getHeader("Etag"));
   }
 
   /** Ends the response (optionally writing a last chunk). Called for you when the method returns. */
@@ -548,11 +549,6 @@ export class RequestHandler {
       request.body = body;
       if (!body.length) return;
       parseBodyArguments(String(request.headers["content-type"] ?? ""), body, request.bodyArguments, request.files);
-      const merged: Arguments = Object.create(null);
-      for (const src of [request.queryArguments, request.bodyArguments]) {
-        for (const [k, v] of Object.entries(src)) (merged[k] ??= []).push(...v);
-      }
-      request.arguments = merged;
     });
   }
 
