@@ -91,6 +91,7 @@ export class HTTPServer {
   readonly server: http.Server;
   private readonly context: RequestContext;
   private inFlight = 0;
+  private stopping = false;
   /** Sockets handed to `app.handleUpgrade` and still open (WebSockets): closed by `stop()`. */
   private readonly upgraded = new Set<Duplex>();
 
@@ -117,6 +118,9 @@ export class HTTPServer {
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.inFlight++;
     res.once("close", this.onResponseClose);
+    // While stopping, a request on a kept-alive connection is answered and the connection closed, so
+    // the client's next request goes to whoever listens now (the new process of a reload).
+    if (this.stopping) res.shouldKeepAlive = false;
     if (typeof this.app === "function") this.app(req, res);
     else void this.app.handleRequest(req, res, this.context);
   }
@@ -199,6 +203,7 @@ export class HTTPServer {
    * what is left. Resolves when the server is closed.
    */
   async stop(): Promise<void> {
+    this.stopping = true;
     liveServers.delete(this);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();

@@ -90,6 +90,21 @@ describe("HTTPServer", () => {
     await stopped;
   });
 
+  it("while stopping, answers on a kept-alive connection with Connection: close", async () => {
+    const app = new Application([["/slow", Slow]], { logFunction: () => {} });
+    const server = new HTTPServer(app, { handleSignals: false });
+    const port = await server.listen(0, "127.0.0.1");
+    const raw = rawRequest(port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n", 5000);
+    await until(() => released !== null);
+    const stopped = server.stop();
+    released!();
+    released = null;
+    const text = await raw;
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    expect(text).toMatch(/Connection: close/i);
+    await stopped;
+  });
+
   it("a port in use gives an error naming the port", async () => {
     const other = new HTTPServer(new Application([]), { handleSignals: false });
     await expect(other.listen(s.port, "127.0.0.1")).rejects.toThrow(new RegExp(`Port ${s.port} .*already in use`));
