@@ -90,7 +90,7 @@ export class HTTPServer {
   /** The underlying Node server. */
   readonly server: http.Server;
   private readonly context: RequestContext;
-  private inFlight = 0;
+  private readonly inFlight = new Set<http.ServerResponse>();
   private stopping = false;
   /** Sockets handed to `app.handleUpgrade` and still open (WebSockets): closed by `stop()`. */
   private readonly upgraded = new Set<Duplex>();
@@ -111,13 +111,9 @@ export class HTTPServer {
     this.server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
   }
 
-  private readonly onResponseClose = () => {
-    this.inFlight--;
-  };
-
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    this.inFlight++;
-    res.once("close", this.onResponseClose);
+    this.inFlight.add(res);
+    res.once("close", () => this.inFlight.delete(res));
     // While stopping, a request on a kept-alive connection is answered and the connection closed, so
     // the client's next request goes to whoever listens now (the new process of a reload).
     if (this.stopping) res.shouldKeepAlive = false;
@@ -205,13 +201,14 @@ export class HTTPServer {
   async stop(): Promise<void> {
     this.stopping = true;
     liveServers.delete(this);
+    for (const res of this.inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const deadline = Date.now() + this.options.stopTimeout;
     // Upgraded sockets are outside Node's connection tracking: ask their WebSockets to close (1001).
     const app = this.app as Partial<Application> & { closeUpgraded?: (sockets: Iterable<Duplex>) => void };
     if (this.upgraded.size && typeof app === "object" && typeof app.closeUpgraded === "function") app.closeUpgraded(this.upgraded);
-    while ((this.inFlight > 0 || this.upgraded.size) && Date.now() < deadline) {
+    while ((this.inFlight.size > 0 || this.upgraded.size) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
       this.server.closeIdleConnections();
     }
