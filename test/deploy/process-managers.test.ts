@@ -78,8 +78,10 @@ describe("typhoon config supervisord", () => {
     }
     expect(fs.existsSync(path.join(dir, "supervisor.sock"))).toBe(true);
     expect(fs.existsSync(path.join(dir, "supervisord.pid"))).toBe(true);
-    const ctl = spawnSync("/usr/bin/supervisorctl", ["-c", conf, "status"], { encoding: "utf8" });
-    for (const p of ports) expect(ctl.stdout).toMatch(new RegExp(`site:site-${p}\\s+RUNNING`));
+    // startsecs=2: a program is STARTING for two seconds after it launched, then RUNNING.
+    const status = () => spawnSync("/usr/bin/supervisorctl", ["-c", conf, "status"], { encoding: "utf8" }).stdout;
+    const running = await until(() => ports.every((p) => new RegExp(`site:site-${p}\\s+RUNNING`).test(status())), 10_000);
+    expect(running, status()).toBe(true);
     sup.kill("SIGTERM");
     expect(await Promise.race([sup.exited, new Promise((r) => setTimeout(() => r("timeout"), 20_000))])).toBe(0);
     for (const p of ports) expect((await get(p, "/who")).status).toBe(0);
