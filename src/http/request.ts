@@ -82,7 +82,7 @@ export class HTTPServerRequest {
     const scheme = context.protocol ?? ((socket as TLSSocket | undefined)?.encrypted ? "https" : "http");
     this.remoteIp = context.xheaders ? remoteIpFromHeaders(raw.headers, peer, context.trustedDownstream) : peer;
     this.protocol = context.xheaders ? protocolFromHeaders(raw.headers, scheme) : scheme;
-    this.host = raw.headers.host || `${socket?.localAddress ?? "127.0.0.1"}:${socket?.localPort ?? ""}`;
+    this.host = raw.headers.host || (raw.headers[":authority"] as string | undefined) || `${socket?.localAddress ?? "127.0.0.1"}:${socket?.localPort ?? ""}`;
   }
 
   /** Aborted when the client goes away before the response is finished. */

@@ -208,6 +208,26 @@ describe("app.handler in Node servers", () => {
     expect(await (await fetch(`http://127.0.0.1:${port}/hi/zed`)).text()).toMatch(/^hi zed /);
   });
 
+  it("reads the host from :authority under http2's compat API", async () => {
+    class Host extends RequestHandler { get() { this.write(this.request.host); } }
+    const app = new Application([["/", Host]], { logFunction: () => {} });
+    const port = await listen(http2.createServer(app.handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void));
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        const s = session.request({ ":path": "/", ":authority": "example.test:8443" });
+        let b = "";
+        s.on("data", (d) => (b += d));
+        s.on("end", () => resolve(b));
+        s.on("error", reject);
+        s.end();
+      });
+      expect(body).toBe("example.test:8443");
+    } finally {
+      session.close();
+    }
+  });
+
   it("mounts in http2's compat API (an HTTP/2 client session)", async () => {
     const port = await listen(http2.createServer(makeApp().handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void));
     const session = http2.connect(`http://127.0.0.1:${port}`);
