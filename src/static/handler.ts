@@ -8,7 +8,7 @@ import { cachedEntry, clearFileCache, loadEntry, type FileEntry } from "./file-c
 import { isInside, realRoot, rejectRawPath, statPath } from "./path.js";
 import { parseRangeHeader, resolveRange } from "./range.js";
 import { getStaticVersion, makeStaticUrl } from "./url.js";
-import { getVersionForServing, hashFileSync, resetVersions } from "./version.js";
+import { getVersionForServing, hashFileSync, resetVersions, versionForServingSync } from "./version.js";
 
 /** Cache lifetime of versioned URLs (`?v=`): ten years, in seconds, as in Tornado. */
 export const CACHE_MAX_AGE = 86400 * 365 * 10;
@@ -31,6 +31,14 @@ export interface StaticFileHandlerArgs {
 }
 
 const resolvedRoots = new Map<string, string>();
+
+/** Which representation of a file is sent: itself or a precompressed sibling. */
+interface Selection {
+  rep: FileEntry;
+  encoding: string | undefined;
+  /** Whether a sibling exists, so the response varies with `Accept-Encoding`. */
+  vary: boolean;
+}
 
 /**
  * Serves files from a folder: mounted for you under `staticUrlPrefix`, `/robots.txt` and `/favicon.ico`
@@ -173,46 +181,83 @@ export class StaticFileHandler extends RequestHandler {
 
   // ------------------------------------------------------------ methods
 
-  /** Serves the file named by the route's capture group (HEAD: same headers, no body). */
-  async get(urlPath: string): Promise<void> {
+  /**
+   * Serves the file named by the route's capture group (HEAD: same headers, no body). A file already in
+   * the cache (unchanged per `stat`) is answered without waiting on anything; the rest goes through
+   * {@link validateAbsolutePath} and loads what it needs from disk.
+   */
+  get(urlPath: string): void | Promise<void> {
     if (!this.root) throw new Error("StaticFileHandler needs a `path` init argument: the folder to serve");
     this.path = this.parseUrlPath(urlPath);
     const refused = rejectRawPath(this.path);
     if (refused) throw new HTTPError(refused, `refused static path ${JSON.stringify(this.path.slice(0, 200))}`);
     const ctor = this.constructor as typeof StaticFileHandler;
-    const entry = await this.validateAbsolutePath(this.root, ctor.getAbsolutePath(this.root, this.path));
-    if (!entry) return;
-    this.entry = entry;
-    this.absolutePath = entry.absPath;
-    await this.serve(entry);
+    const absolute = ctor.getAbsolutePath(this.root, this.path);
+    const fast = this.validateAbsolutePath === StaticFileHandler.prototype.validateAbsolutePath ? this.cachedFile(absolute) : undefined;
+    if (fast) return this.serve(fast);
+    return this.validateAbsolutePath(this.root, absolute).then((entry) => (entry ? this.serve(entry) : undefined));
   }
 
   /** HEAD: the headers of GET, without the body. */
-  head(urlPath: string): Promise<void> {
+  head(urlPath: string): void | Promise<void> {
     return this.get(urlPath);
   }
 
-  private async serve(entry: FileEntry): Promise<void> {
+  /** The cache entry of a regular file inside the root, if it is cached and unchanged; else undefined. */
+  private cachedFile(abs: string): FileEntry | undefined {
+    if (!isInside(abs, this.root)) return undefined;
+    const st = statPath(abs);
+    if (!("stats" in st) || !st.stats.isFile()) return undefined;
+    const hit = cachedEntry(abs, st.stats);
+    return hit && isInside(hit.realPath, realRoot(this.root)) ? hit : undefined;
+  }
+
+  /** The cached precompressed sibling, null when there is none, undefined when it must be loaded. */
+  private cachedVariant(abs: string): FileEntry | null | undefined {
+    const st = statPath(abs);
+    if (!("stats" in st) || !st.stats.isFile()) return null;
+    const hit = cachedEntry(abs, st.stats);
+    if (!hit) return undefined;
+    return isInside(hit.realPath, realRoot(this.root)) ? hit : null;
+  }
+
+  private serve(entry: FileEntry): void | Promise<void> {
+    this.entry = entry;
+    this.absolutePath = entry.absPath;
+    const acceptEncoding = this.request.headers["accept-encoding"];
+    if (!acceptEncoding) return this.serveRepresentation(entry, { rep: entry, encoding: undefined, vary: false });
+    const accepted = acceptedEncodings(acceptEncoding);
+    const found: (FileEntry | null | undefined)[] = VARIANTS.map((v) => this.cachedVariant(entry.absPath + v.suffix));
+    const pick = (variants: (FileEntry | null | undefined)[]): Selection => {
+      const sel: Selection = { rep: entry, encoding: undefined, vary: false };
+      variants.forEach((variant, i) => {
+        if (!variant) return;
+        sel.vary = true;
+        const enc = VARIANTS[i]!.encoding;
+        if (!sel.encoding && accepted[enc]) {
+          sel.rep = variant;
+          sel.encoding = enc;
+        }
+      });
+      return sel;
+    };
+    if (!found.includes(undefined)) return this.serveRepresentation(entry, pick(found));
+    return Promise.all(found.map((v, i) => (v === undefined ? this.variantEntry(entry.absPath + VARIANTS[i]!.suffix) : v))).then((loaded) =>
+      this.serveRepresentation(entry, pick(loaded)),
+    );
+  }
+
+  private serveRepresentation(entry: FileEntry, sel: Selection): void | Promise<void> {
+    const { rep } = sel;
+    const useCache = this.settings.staticHashCache;
+    const version = versionForServingSync(rep.absPath, useCache, rep.key, rep.body);
+    if (version !== undefined) return this.respond(entry, sel, version);
+    return getVersionForServing(rep.absPath, useCache, rep.key, rep.body).then((v) => this.respond(entry, sel, v));
+  }
+
+  private respond(entry: FileEntry, { rep, encoding, vary }: Selection, version: string | null): void | Promise<void> {
     const request = this.request;
     const headers = request.headers;
-    let rep = entry;
-    let encoding: string | undefined;
-    let vary = false;
-    const acceptEncoding = headers["accept-encoding"];
-    if (acceptEncoding) {
-      const accepted = acceptedEncodings(acceptEncoding);
-      for (const { encoding: enc, suffix } of VARIANTS) {
-        const variant = await this.variantEntry(entry.absPath + suffix);
-        if (!variant) continue;
-        vary = true;
-        if (!encoding && accepted[enc]) {
-          rep = variant;
-          encoding = enc;
-        }
-      }
-    }
-
-    const version = await getVersionForServing(rep.absPath, this.settings.staticHashCache, rep.key, rep.body);
     const etag = version ? `"${version}"` : undefined;
     const contentType = this.getContentType();
     this.setHeader("Accept-Ranges", "bytes");
@@ -262,7 +307,7 @@ export class StaticFileHandler extends RequestHandler {
     }
     this.setHeader("Content-Length", end - start);
     if (request.method === "HEAD" || end === start) return;
-    await this.streamFile(rep.realPath, start, end);
+    return this.streamFile(rep.realPath, start, end);
   }
 
   /**

@@ -124,15 +124,22 @@ export function getVersionSync(absPath: string, useCache: boolean): string | nul
 }
 
 /**
- * The version of a file being served (`key` from the handler's `stat`). `body`, when the caller has
- * the bytes in hand, is hashed directly; otherwise the file is streamed through the hash.
+ * The version of a file being served, without waiting: from the cache, or hashed from `body` when the
+ * caller has the bytes. `undefined` means the file must be streamed through the hash ({@link getVersionForServing}).
  */
-export async function getVersionForServing(absPath: string, useCache: boolean, key: StatKey, body: Buffer | null): Promise<string | null> {
+export function versionForServingSync(absPath: string, useCache: boolean, key: StatKey, body: Buffer | null): string | null | undefined {
   const hit = lookup(absPath, useCache, () => key);
   // A file that was missing when staticUrl() first asked is hashed once it exists and is served.
   if (hit && (hit.version !== null || hit.key !== null)) return hit.version;
+  return body ? store(absPath, hashBytes(body), key) : undefined;
+}
+
+/** The version of a file being served (`key` from the handler's `stat`), hashing it from disk if needed. */
+export async function getVersionForServing(absPath: string, useCache: boolean, key: StatKey, body: Buffer | null): Promise<string | null> {
+  const known = versionForServingSync(absPath, useCache, key, body);
+  if (known !== undefined) return known;
   try {
-    return store(absPath, body ? hashBytes(body) : await hashFile(absPath), key);
+    return store(absPath, await hashFile(absPath), key);
   } catch (err) {
     return store(absPath, null, null, err);
   }
