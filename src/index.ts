@@ -6,6 +6,12 @@ import { installSourceMapSupport } from "./util/source-maps.js";
 
 installSourceMapSupport();
 
+// RequestHandler's API is assembled from its parts: each declares and installs its own methods.
+import "./web/arguments.js";
+import "./auth/handler-api.js";
+import "./static/handler-api.js";
+import "./template/handler-api.js";
+
 // core: application, handlers, server
 export { Application, type RequestHook, type OutputTransform, type RouteMatch } from "./web/application.js";
 export { RequestHandler, ErrorHandler, SUPPORTED_METHODS, type HandlerClass, type ErrorInfo } from "./web/handler.js";
@@ -48,31 +54,15 @@ export { urlEscape, jsonEncode, squeeze, linkify, type LinkifyOptions } from "./
 export { LOCALE_NAMES } from "./locale/names.js";
 // --- templates, UI modules & locale: end ---
 
-// --- auth (src/auth): begin ---
-export * from "./auth/index.js";
-// --- auth (src/auth): end ---
-
-// --- static files (src/static): begin ---
-export {
-  StaticFileHandler,
-  CACHE_MAX_AGE,
-  installStaticRoutes,
-  makeStaticUrl,
-  parseRangeHeader,
-  resolveRange,
-  contentTypeFor,
-  type StaticFileHandlerArgs,
-  type StaticUrlOptions,
-  type ByteRange,
-  type RangeResult,
-} from "./static/index.js";
-// --- static files: end ---
-
 // --- websocket and async (src/websocket, src/web/sse.ts, src/web/upstream.ts): begin ---
 export { WebSocketHandler, WebSocketClosedError, type WriteMessageOptions, type WebSocketMessage, type CompressionOptions } from "./websocket/index.js";
 export { EventStream, type EventOptions } from "./web/sse.js";
 export { fetchUpstream, type FetchUpstreamOptions } from "./web/upstream.js";
 // --- websocket and async: end ---
+
+// --- auth (src/auth): begin ---
+export * from "./auth/index.js";
+// --- auth (src/auth): end ---
 
 // --- production: processes, adapters, deploy configs (src/process, src/adapter, src/deploy): begin ---
 export {
@@ -101,6 +91,22 @@ export {
   type Backend,
 } from "./deploy/index.js";
 // --- production: end ---
+
+// --- static files (src/static): begin ---
+export {
+  StaticFileHandler,
+  CACHE_MAX_AGE,
+  installStaticRoutes,
+  makeStaticUrl,
+  parseRangeHeader,
+  resolveRange,
+  contentTypeFor,
+  type StaticFileHandlerArgs,
+  type StaticUrlOptions,
+  type ByteRange,
+  type RangeResult,
+} from "./static/index.js";
+// --- static files: end ---
 
 // --- autoreload (src/autoreload): begin ---
 export * as autoreload from "./autoreload/index.js";

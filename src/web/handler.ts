@@ -2,24 +2,12 @@ import { createHash, hash } from "node:crypto";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Application } from "./application.js";
 import type { ResolvedSettings } from "./settings.js";
-import type { Arguments, HTTPServerRequest } from "../http/request.js";
+import type { HTTPServerRequest } from "../http/request.js";
 import { readBody, parseBodyArguments } from "../http/body.js";
-import { Finish, HTTPError, MissingArgumentError, reasonPhrase } from "./errors.js";
+import { Finish, HTTPError, reasonPhrase } from "./errors.js";
 import { renderErrorPage } from "./error-page.js";
 import { appLog, genLog } from "../log/logger.js";
 import { checkEtagHeader } from "./etag.js";
-// --- templates & locale (template helper): imports ---
-import { Locale } from "../locale/locale.js";
-import { parseAcceptLanguage } from "../locale/accept-language.js";
-import { ActiveModules, resolveUiMethods, resolveUiModules } from "../template/ui-modules.js";
-import { callerDirectory, createDefaultLoader, sharedLoader, type LoaderLike } from "../template/handler-support.js";
-// --- templates & locale: end imports ---
-// ---- auth (src/auth) imports ----
-import * as auth from "../auth/handler-methods.js";
-import type { CookieOptions } from "../auth/cookies.js";
-import type { ClearCookieOptions, GetSecureCookieOptions, SecureCookieOptions } from "../auth/secure-cookies.js";
-// ---- end auth imports ----
-import { staticUrlFor, type StaticUrlOptions } from "../static/url.js"; // ---- static files (src/static) ----
 
 /** A `RequestHandler` subclass, as routes name them. */
 export type HandlerClass = new (application: Application, request: HTTPServerRequest, response: ServerResponse) => RequestHandler;
@@ -33,7 +21,6 @@ export interface ErrorInfo {
 export const SUPPORTED_METHODS = ["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"] as const;
 
 const UNSAFE_HEADER_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-const CONTROL_CHARS = /[\x00-\x08\x0e-\x1f]/g;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
@@ -369,54 +356,7 @@ export class RequestHandler {
     }
   }
 
-  // ---------------------------------------------------------------- arguments
-
-  /**
-   * The last value of argument `name` from the query or body. Without a default, a missing argument is
-   * a 400 naming it. Values are stripped of surrounding whitespace unless `strip` is false.
-   */
-  getArgument(name: string, defaultValue?: string, strip = true): string {
-    return this.lastArgument(this.request.arguments, name, arguments.length >= 2, defaultValue, strip)!;
-  }
-
-  /** All values of argument `name` (query and body), possibly none. */
-  getArguments(name: string, strip = true): string[] {
-    return (this.request.arguments[name] ?? []).map((v) => this.cleanArgument(v, strip));
-  }
-
-  /** Like `getArgument`, from the query string only. */
-  getQueryArgument(name: string, defaultValue?: string, strip = true): string {
-    return this.lastArgument(this.request.queryArguments, name, arguments.length >= 2, defaultValue, strip)!;
-  }
-
-  /** All values of a query argument. */
-  getQueryArguments(name: string, strip = true): string[] {
-    return (this.request.queryArguments[name] ?? []).map((v) => this.cleanArgument(v, strip));
-  }
-
-  /** Like `getArgument`, from the form body only. */
-  getBodyArgument(name: string, defaultValue?: string, strip = true): string {
-    return this.lastArgument(this.request.bodyArguments, name, arguments.length >= 2, defaultValue, strip)!;
-  }
-
-  /** All values of a body argument. */
-  getBodyArguments(name: string, strip = true): string[] {
-    return (this.request.bodyArguments[name] ?? []).map((v) => this.cleanArgument(v, strip));
-  }
-
-  private lastArgument(source: Arguments, name: string, hasDefault: boolean, defaultValue: string | undefined, strip: boolean): string | undefined {
-    const values = source[name];
-    if (!values || values.length === 0) {
-      if (!hasDefault) throw new MissingArgumentError(name);
-      return defaultValue;
-    }
-    return this.cleanArgument(values[values.length - 1]!, strip);
-  }
-
-  private cleanArgument(value: string, strip: boolean): string {
-    const clean = value.replace(CONTROL_CHARS, " ");
-    return strip ? clean.trim() : clean;
-  }
+  // ---------------------------------------------------------------- routing
 
   /** Decodes one URL capture group; override to change how path arguments are decoded. */
   decodeArgument(value: string, _name?: string): string {
@@ -432,96 +372,12 @@ export class RequestHandler {
     return this.application.reverseUrl(name, ...args);
   }
 
-  // ---- auth (src/auth): cookies, secure cookies, XSRF, login ----
-
   /**
    * With `xsrfCookies` on, POST/PUT/PATCH/DELETE to this class must carry a valid XSRF token; set
    * `static checkXsrf = false` on a handler class to opt out (e.g. an API authenticated otherwise).
    */
   static checkXsrf = true;
 
-  /** The value of the request cookie `name` (unquoted, not decoded), or `defaultValue`. */
-  getCookie(name: string): string | undefined;
-  getCookie(name: string, defaultValue: string): string;
-  getCookie(name: string, defaultValue?: string): string | undefined {
-    return auth.getCookie(this, name, defaultValue);
-  }
-
-  /** Sets a cookie; the value goes out as given, and one holding a control character, space or `;` throws. */
-  setCookie(name: string, value: string, options?: CookieOptions): void {
-    auth.setCookie(this, name, value, options);
-  }
-
-  /** Deletes a cookie (give the `path`/`domain` it was set with). */
-  clearCookie(name: string, options?: ClearCookieOptions): void {
-    auth.clearCookie(this, name, options);
-  }
-
-  /** Deletes every cookie the request carried. */
-  clearAllCookies(options?: ClearCookieOptions): void {
-    auth.clearAllCookies(this, options);
-  }
-
-  /** Sets a cookie signed with `cookieSecret` in Tornado's format (expires in 30 days by default). */
-  setSecureCookie(name: string, value: string | Buffer, options?: SecureCookieOptions): void {
-    auth.setSecureCookie(this, name, value, options);
-  }
-
-  /** The verified value of a signed cookie, or null (missing, tampered, expired, for another name, unknown key). */
-  getSecureCookie(name: string, options?: GetSecureCookieOptions): string | null {
-    return auth.getSecureCookie(this, name, options);
-  }
-
-  /** Signs a value with `cookieSecret` for uses other than cookies. */
-  createSignedValue(name: string, value: string | Buffer, version?: 1 | 2): string {
-    return auth.createSignedValue(this, name, value, version);
-  }
-
-  /** The key version a signed cookie was made with, or null. */
-  getSecureCookieKeyVersion(name: string, value?: string): number | null {
-    return auth.getSecureCookieKeyVersion(this, name, value);
-  }
-
-  /** This request's XSRF token, masked afresh per request; sets the `_xsrf` cookie if needed. */
-  get xsrfToken(): string {
-    return auth.xsrfToken(this);
-  }
-
-  /** `<input type="hidden" name="_xsrf" value="...">` for forms that POST. */
-  xsrfFormHtml(): string {
-    return auth.xsrfFormHtml(this);
-  }
-
-  /** Verifies the request's XSRF token against its `_xsrf` cookie (403 if not); override to change the check. */
-  checkXsrfCookie(): void | Promise<void> {
-    auth.checkXsrfCookie(this);
-  }
-
-  /** Where `authenticated` sends users who are not logged in; default the `loginUrl` setting. */
-  getLoginUrl(): string {
-    return auth.loginUrlOf(this);
-  }
-
-  /** The `next` argument if it is a same-site path (never another host), else `fallback`. */
-  getNextUrl(fallback = "/"): string {
-    return auth.safeRedirectUrl(this.getArgument("next", ""), fallback);
-  }
-
-  // ---- end auth ----
-
-  // ---- static files (src/static) ----
-  /** Default of `staticUrl()`'s `includeHost` for this handler (Tornado's `include_host`). */
-  includeHost = false;
-
-  /**
-   * The URL of a file under `staticPath`, versioned by its content: `/static/app.css?v=<sha512>`.
-   * Options: `includeHost` (prefix `protocol://host`), `includeVersion` (default true). A missing file
-   * gives the URL without `v` and a warning in the log.
-   */
-  staticUrl(path: string, options: StaticUrlOptions = {}): string {
-    return staticUrlFor(this, path, options);
-  }
-  // ---- end static files ----
 
   // ---------------------------------------------------------------- life cycle
 
@@ -563,110 +419,6 @@ export class RequestHandler {
     }
   }
 
-  // --- templates, UI modules & locale (template helper): begin ---
-  // Thin delegation to src/template and src/locale; state lives in these three fields.
-  private _tt_locale: Locale | undefined;
-  private _tt_modules: ActiveModules | undefined;
-  private _tt_resetLoaders: Set<LoaderLike> | undefined;
-
-  /**
-   * Renders template `name` with `args` and finishes the response with it, inserting the CSS and
-   * JavaScript of the UI modules the page used (CSS before `</head>`, JavaScript before `</body>`).
-   */
-  render(name: string, args: Record<string, unknown> = {}): Promise<void> {
-    if (this.finished) throw new Error("Cannot render() after finish()");
-    let html = this.renderString(name, args);
-    if (this._tt_modules?.used) html = this._tt_modules.insertResources(html, (p) => this._tt_staticUrl(p));
-    return this.finish(html);
-  }
-
-  /** Renders template `name` with the handler's namespace plus `args`, and returns the text. */
-  renderString(name: string, args: Record<string, unknown> = {}): string {
-    const templatePath = this.getTemplatePath() ?? callerDirectory();
-    const loader = sharedLoader(templatePath, this.settings, (p) => this.createTemplateLoader(p));
-    // compiledTemplateCache off: each request starts from the files as they are now.
-    if (!this.settings.compiledTemplateCache && typeof loader.reset === "function") {
-      this._tt_resetLoaders ??= new Set();
-      if (!this._tt_resetLoaders.has(loader)) {
-        loader.reset();
-        this._tt_resetLoaders.add(loader);
-      }
-    }
-    const template = loader.load(name);
-    return template.generate({ ...this.getTemplateNamespace(), ...args });
-  }
-
-  /**
-   * Names every template rendered by this handler sees: `handler`, `request`, `currentUser`, `locale`,
-   * `_`, `pgettext`, `staticUrl`, `xsrfFormHtml`, `reverseUrl`, `modules` and the `uiMethods`.
-   */
-  getTemplateNamespace(): Record<string, unknown> {
-    const locale = this.locale;
-    this._tt_modules ??= new ActiveModules(this, resolveUiModules(this.settings.uiModules));
-    const ns: Record<string, unknown> = {
-      handler: this,
-      request: this.request,
-      currentUser: this.currentUser,
-      locale,
-      _: locale.translate,
-      pgettext: locale.pgettext.bind(locale),
-      staticUrl: (p: string, ...rest: unknown[]) => this._tt_staticUrl(p, ...rest),
-      xsrfFormHtml: () => this._tt_call("xsrfFormHtml", []),
-      reverseUrl: (routeName: string, ...rest: unknown[]) => this.reverseUrl(routeName, ...rest),
-      modules: this._tt_modules.namespace,
-      _tt_modules: this._tt_modules.namespace,
-    };
-    for (const [k, fn] of Object.entries(resolveUiMethods(this.settings.uiMethods))) ns[k] = (...a: unknown[]) => fn(this, ...a);
-    return ns;
-  }
-
-  /** Creates the loader for a template folder: a `Loader` honouring `autoescape` and `templateWhitespace`. */
-  createTemplateLoader(templatePath: string): LoaderLike {
-    return createDefaultLoader(templatePath, this.settings);
-  }
-
-  /** The template folder: the `templatePath` setting, else (undefined) the folder of the calling file. */
-  getTemplatePath(): string | undefined {
-    return this.settings.templatePath;
-  }
-
-  /**
-   * The locale of this request, resolved once: `getUserLocale()` when it returns one, else
-   * `getBrowserLocale()` from `Accept-Language`. Assignable.
-   */
-  get locale(): Locale {
-    if (!this._tt_locale) {
-      const user = this.getUserLocale();
-      this._tt_locale = user ? (typeof user === "string" ? Locale.get(user) : user) : this.getBrowserLocale();
-    }
-    return this._tt_locale;
-  }
-
-  set locale(value: Locale) {
-    this._tt_locale = value;
-  }
-
-  /** Override to choose the locale from the user's preferences; return null to use `Accept-Language`. */
-  getUserLocale(): Locale | string | null | undefined {
-    return null;
-  }
-
-  /** The closest supported locale for the request's `Accept-Language` (by q-value), else `defaultCode`. */
-  getBrowserLocale(defaultCode = "en_US"): Locale {
-    const codes = parseAcceptLanguage(this.request.headers["accept-language"]);
-    return codes.length ? Locale.get(...codes) : Locale.get(defaultCode);
-  }
-
-  private _tt_call(method: string, args: unknown[]): unknown {
-    const fn = (this as unknown as Record<string, unknown>)[method];
-    if (typeof fn !== "function") throw new Error(`${method}() is not available on this handler`);
-    return (fn as (...a: unknown[]) => unknown).apply(this, args);
-  }
-
-  private _tt_staticUrl(p: string, ...rest: unknown[]): string {
-    return String(this._tt_call("staticUrl", [p, ...rest]));
-  }
-  // --- templates, UI modules & locale: end ---
 
   /** Runs the request: body, current user, `prepare()`, the method, `finish()`; errors become error pages. */
   async execute(pathArgs: string[]): Promise<void> {
