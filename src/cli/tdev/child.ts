@@ -196,6 +196,25 @@ export class AppChild extends EventEmitter {
     });
   }
 
+  /** Resolves with how a starting process ended up: listening, exited, or neither within `ms`. */
+  waitReady(ms: number): Promise<"ready" | "exit" | "timeout"> {
+    if (this.ports.size) return Promise.resolve("ready");
+    if (this.exited) return Promise.resolve("exit");
+    return new Promise((resolve) => {
+      const done = (v: "ready" | "exit" | "timeout") => {
+        clearTimeout(timer);
+        this.off("listening", onL);
+        this.off("exit", onE);
+        resolve(v);
+      };
+      const onL = () => done("ready");
+      const onE = () => done("exit");
+      const timer = setTimeout(() => done("timeout"), ms);
+      this.on("listening", onL);
+      this.on("exit", onE);
+    });
+  }
+
   /** Runs the app's reload hooks (if it registered any), up to `ms`. */
   async runReloadHooks(ms: number): Promise<void> {
     if (!this.hasHooks || !this.connected) return;

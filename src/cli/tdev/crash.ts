@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { codeFrame } from "../../register/transform.js";
+import type { AppChild } from "./child.js";
 import type { Report } from "./protocol.js";
 import type { BrokenState } from "./error-page.js";
 
@@ -48,4 +49,16 @@ export function describeCrash(c: Crash, cwd = process.cwd()): BrokenState {
     }
   }
   return { title: `${c.name}: ${firstLine}`.slice(0, 200), text };
+}
+
+/** How an app process ended, as tdev words it: `exit code 1`, `killed by SIGSEGV`. */
+export function exitHow(child: Pick<AppChild, "exitCode" | "exitSignal">): string {
+  return child.exitSignal ? `killed by ${child.exitSignal}` : `exit code ${child.exitCode}`;
+}
+
+/** What the error page shows for an app process that exited: its crash, or how it ended without one. */
+export function exitState(child: Pick<AppChild, "crash" | "exitCode" | "exitSignal">, cwd = process.cwd()): BrokenState {
+  if (child.crash) return describeCrash(child.crash, cwd);
+  const how = exitHow(child);
+  return { title: `the app exited (${how})`, text: `The app process exited (${how}) without an uncaught exception.\nSee its output in the terminal.` };
 }

@@ -8,22 +8,27 @@
  * How tdev learns the port: the first `listen(port)` of the first app process binds normally and sends
  * the bound handle to tdev (IPC); tdev keeps it open and passes it as an inherited fd to every later
  * process, whose `listen(port)` then uses it (see preload.ts). `--port` binds it up front instead.
+ *
+ * The parts live beside it: sockets.ts (held ports), standby.ts (the warm process), change-filter.ts
+ * (duplicate events, restart loops), error-process.ts (the 500 page), node-flags.ts (--inspect).
  */
-import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { AppChild } from "./child.js";
-import { describeCrash } from "./crash.js";
+import { changeLine, ChangeFilter, displayPath } from "./change-filter.js";
+import { AppChild, stdioLayout } from "./child.js";
+import { exitHow, exitState } from "./crash.js";
 import type { BrokenState } from "./error-page.js";
+import { ErrorProcess } from "./error-process.js";
+import { ignoreMatcher } from "./glob.js";
 import { InspectorProxy, parseInspectorUrl } from "./inspector-proxy.js";
+import { childExecArgv, waitsForDebugger, type InspectAddress } from "./node-flags.js";
 import type { Output } from "./output.js";
 import {
   ENV_GRACE, ENV_INSPECT, ENV_LIVE_RELOAD, ENV_PRELOAD_DEPS, ENV_PREWARM, ENV_REPORT_FD, ENV_SOCKETS, ENV_STANDBY, ENV_TDEV, type Report,
 } from "./protocol.js";
-import { stdioLayout } from "./child.js";
-import { ignoreMatcher } from "./glob.js";
+import { bindPort, HeldSockets, portInUse, probePort, type HeldHandle } from "./sockets.js";
+import { Standby } from "./standby.js";
 import { Watcher } from "./watcher.js";
 
 /** Everything the engine needs. */
@@ -63,94 +68,57 @@ export interface SupervisorOptions {
   out: Output;
 }
 
-interface Held {
-  handle: { fd: number; close?: (cb?: () => void) => void };
-}
-
 const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const OWN_DIRS = [path.join(distDir, "register") + path.sep, path.join(distDir, "cli") + path.sep, path.join(distDir, "autoreload", "bridge.js")];
 
 const READY_TIMEOUT = 10_000;
-const LOOP_WINDOW = 300;
-const LOOP_COUNT = 3;
 
 /** The engine. `start()` once; `restart()` on demand; `shutdown()` to end. */
 export class Supervisor {
-  private readonly sockets = new Map<number, Held>();
+  private readonly sockets = new HeldSockets();
   private active: AppChild | null = null;
-  private standby: AppChild | null = null;
-  private errorChild: AppChild | null = null;
+  private readonly standby: Standby;
+  private readonly errorPage: ErrorProcess;
   private restarting = false;
   private queued: string[] | null = null;
   private shuttingDown = false;
   private readonly watcher: Watcher;
+  private readonly changes: ChangeFilter;
   private readonly graph = new Set<string>();
   private readonly deps = new Set<string>();
-  private readonly seen = new Map<string, string>();
-  private readonly isIgnored: (f: string) => boolean;
-  private readonly paused = new Set<string>();
-  private readonly loopCounts = new Map<string, number>();
-  private lastReadyAt = 0;
   private readonly execArgv: string[];
   private proxy: InspectorProxy | undefined;
-  private inspect: { host: string; port: number } | undefined;
+  private readonly inspect: InspectAddress | undefined;
   private stdinEnded = false;
   private firstStart = true;
 
   constructor(private readonly o: SupervisorOptions) {
-    this.isIgnored = ignoreMatcher(o.ignore, o.cwd);
+    const isIgnored = ignoreMatcher(o.ignore, o.cwd);
     this.watcher = new Watcher({
       poll: o.poll,
       interval: o.pollInterval,
       debounce: o.debounce,
-      ignored: this.isIgnored,
+      ignored: isIgnored,
       onPollFallback: (dir, fsName) => o.out.info(`${dir} is on ${fsName}, where change events do not arrive: polling it`),
     });
     this.watcher.on("change", (files: string[]) => this.onChange(files));
     this.watcher.on("error", (err: Error) => o.out.warn(`watcher: ${err.message}`));
-    this.execArgv = this.childExecArgv();
+    this.changes = new ChangeFilter(o.cwd, o.out);
+    ({ execArgv: this.execArgv, inspect: this.inspect } = childExecArgv(o.nodeFlags, o.registerUrl, o.preloadUrl));
+    this.standby = new Standby({
+      // A standby started under --inspect-brk/--inspect-wait would sit waiting for a debugger.
+      enabled: o.standby && !waitsForDebugger(o.nodeFlags),
+      spawn: () => this.spawn(true),
+      stopped: () => this.shuttingDown,
+      socketKey: () => this.sockets.key(),
+      envFiles: o.envFiles,
+      cwd: o.cwd,
+    });
+    this.errorPage = new ErrorProcess({ errorServer: o.errorServer, cwd: o.cwd, env: o.env, liveReload: o.liveReload });
   }
 
   private rel(file: string): string {
-    const r = path.relative(this.o.cwd, file);
-    return r && !r.startsWith("..") ? r : file;
-  }
-
-  /** Node flags for children: ours first, --inspect rewritten to an ephemeral port behind the proxy. */
-  private childExecArgv(): string[] {
-    const flags: string[] = [];
-    let inspectKind: string | undefined;
-    let inspectAddr: string | undefined;
-    let inspectPort: string | undefined;
-    for (const f of this.o.nodeFlags) {
-      const m = /^--(inspect(?:-brk|-wait)?)(?:=(.*))?$/.exec(f);
-      if (m) {
-        inspectKind = m[1];
-        inspectAddr = m[2];
-        continue;
-      }
-      const p = /^--inspect-port=(.*)$/.exec(f);
-      if (p) {
-        inspectPort = p[1];
-        continue;
-      }
-      flags.push(f);
-    }
-    if (inspectKind) {
-      let host = "127.0.0.1";
-      let port = 9229;
-      const addr = inspectAddr ?? inspectPort;
-      if (addr) {
-        const mm = /^(?:(.*):)?(\d+)$/.exec(addr);
-        if (mm) {
-          if (mm[1]) host = mm[1].replace(/^\[|\]$/g, "");
-          port = Number(mm[2]);
-        } else host = addr;
-      }
-      this.inspect = { host, port };
-      flags.push(`--${inspectKind}=127.0.0.1:0`);
-    }
-    return ["--import", this.o.registerUrl, "--import", this.o.preloadUrl, ...flags];
+    return displayPath(this.o.cwd, file);
   }
 
   // ---- start / stop ---------------------------------------------------------------------------------
@@ -169,11 +137,12 @@ export class Supervisor {
       }
     }
     if (this.o.port !== undefined) {
-      const err = (await probePort(this.o.port, this.o.host)) ?? this.bindPort(this.o.port, this.o.host);
-      if (err) {
-        out.error(err);
+      const bound = (await probePort(this.o.port, this.o.host)) ?? bindPort(this.o.port, this.o.host);
+      if (typeof bound === "string") {
+        out.error(bound);
         return this.o.exit(1);
       }
+      this.sockets.add(this.o.port, bound);
     }
     this.watcher.add(this.o.entry);
     for (const w of this.o.watch) this.watcher.add(path.resolve(this.o.cwd, w), true);
@@ -182,28 +151,13 @@ export class Supervisor {
     await this.restart(null, []);
   }
 
-  /** Binds `port` in tdev (never listening here: the app's listen() does that on the inherited fd). */
-  private bindPort(port: number, host?: string): string | undefined {
-    const create = (net as unknown as { _createServerHandle: (a: string | null, p: number, t: number, fd?: number, flags?: number) => Held["handle"] | number })._createServerHandle;
-    let h = host ? create(host, port, net.isIPv6(host) ? 6 : 4) : create("::", port, 6);
-    if (typeof h === "number" && !host) h = create("0.0.0.0", port, 4);
-    if (typeof h === "number") {
-      const inUse = h === -98 || h === -48;
-      return inUse
-        ? `port ${port} is already in use: another process holds it (stop it, or run the app on another port)`
-        : `cannot bind port ${port}${host ? ` on ${host}` : ""} (error ${h})`;
-    }
-    this.sockets.set(port, { handle: h });
-    return undefined;
-  }
-
   /** Stops everything; `signal` is forwarded to the app (Ctrl-C → SIGINT). Exit status: the app's. */
   async shutdown(signal: NodeJS.Signals = this.o.killSignal, code?: number): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     void this.watcher.close();
-    this.standby?.kill();
-    this.errorChild?.kill();
+    this.standby.current?.kill();
+    this.errorPage.kill();
     this.proxy?.close();
     const a = this.active;
     let status = code ?? 0;
@@ -221,7 +175,7 @@ export class Supervisor {
   /** Kills everything at once (second Ctrl-C). */
   killAll(): void {
     this.shuttingDown = true;
-    for (const c of [this.active, this.standby, this.errorChild]) c?.kill();
+    for (const c of [this.active, this.standby.current, this.errorPage.current]) c?.kill();
   }
 
   // ---- stdin ----------------------------------------------------------------------------------------
@@ -229,13 +183,14 @@ export class Supervisor {
   /** Feeds tdev's stdin: `rs` + Enter restarts, everything else goes to the app. */
   onStdin(chunk: Buffer): void {
     if (chunk.toString().trim() === "rs") {
-      this.paused.clear();
+      this.changes.resume();
       void this.restart("rs: restarting", []);
       return;
     }
     this.active?.stdin?.write(chunk);
   }
 
+  /** tdev's stdin closed: the app sees its stdin end too (now, and in every later process). */
   onStdinEnd(): void {
     this.stdinEnded = true;
     this.active?.stdin?.end();
@@ -243,12 +198,8 @@ export class Supervisor {
 
   // ---- children -------------------------------------------------------------------------------------
 
-  private socketKey(): string {
-    return [...this.sockets.keys()].join(",");
-  }
-
   private spawn(standby: boolean): AppChild {
-    const sockets = new Map([...this.sockets].map(([p, h]) => [p, h.handle.fd] as [number, number]));
+    const sockets = this.sockets.fds();
     const { socketEnv, reportFd } = stdioLayout(sockets);
     const env: NodeJS.ProcessEnv = {
       ...this.o.env,
@@ -266,10 +217,9 @@ export class Supervisor {
       { execArgv: this.execArgv, script: this.o.entry, args: this.o.args, env, sockets, cwd: this.o.cwd, detached: !this.o.sameProcessGroup, stdin: this.o.forwardStdin ? "pipe" : "inherit" },
       standby,
     );
-    (child as AppChild & { socketKey?: string }).socketKey = this.socketKey();
     child.on("file", (f: string) => this.addFile(f));
     child.on("dep", (url: string) => this.deps.add(url));
-    child.on("listening", (port: number, handle: Held["handle"] | undefined) => this.onListening(child, port, handle));
+    child.on("listening", (port: number, handle: HeldHandle | undefined) => this.onListening(child, port, handle));
     child.on("message", (m: { t: string; path?: string }) => {
       if (m.t === "watch" && m.path) {
         const p = path.resolve(this.o.cwd, m.path);
@@ -280,9 +230,7 @@ export class Supervisor {
       if (child === this.active) this.proxy?.setTarget(parseInspectorUrl(url));
     });
     child.on("report", (r: Report) => {
-      if (r.t === "listen-error" && r.code === "EADDRINUSE") {
-        this.o.out.error(`port ${r.port} is already in use: another process holds it (stop it, or run the app on another port)`);
-      }
+      if (r.t === "listen-error" && r.code === "EADDRINUSE") this.o.out.error(portInUse(r.port));
     });
     child.on("exit", () => this.onExit(child));
     if (this.stdinEnded || !this.o.forwardStdin) child.stdin?.end();
@@ -292,109 +240,41 @@ export class Supervisor {
   private addFile(file: string): void {
     if (this.graph.has(file)) return;
     this.graph.add(file);
-    if (!this.seen.has(file)) this.seen.set(file, this.statKey(file));
+    this.changes.loaded(file);
     if (file.includes(`${path.sep}node_modules${path.sep}`)) return;
     // tdev's own injected modules (loader, preload) are not the app's.
     if (OWN_DIRS.some((d) => file.startsWith(d))) return;
     this.watcher.add(file);
   }
 
-  private onListening(child: AppChild, port: number, handle: Held["handle"] | undefined): void {
+  private onListening(child: AppChild, port: number, handle: HeldHandle | undefined): void {
     if (handle && typeof handle.fd === "number" && !this.sockets.has(port)) {
-      this.sockets.set(port, { handle });
+      this.sockets.add(port, handle);
       this.o.out.info(`app listens on port ${port}; tdev holds the socket across restarts`);
       // A standby spawned before this port was known cannot use it: replace it.
-      if (this.standby) {
-        this.standby.kill();
-        this.standby = null;
-        this.scheduleStandby();
+      if (this.standby.current) {
+        this.standby.discard();
+        this.standby.schedule();
       }
     }
-    if (child === this.active && this.errorChild && !this.restarting) {
-      const e = this.errorChild;
-      this.errorChild = null;
-      void e.stop("SIGTERM", 500);
-    }
-  }
-
-  private scheduleStandby(delay = 30): void {
-    if (!this.o.standby || this.shuttingDown || this.standby) return;
-    if (this.o.nodeFlags.some((f) => /^--inspect-(brk|wait)/.test(f))) return;
-    const make = () => {
-      if (!this.shuttingDown && !this.standby) this.standby = this.spawn(true);
-    };
-    if (delay === 0) make();
-    else setTimeout(make, delay).unref();
-  }
-
-  private takeStandby(): AppChild | null {
-    const s = this.standby;
-    this.standby = null;
-    if (!s) return null;
-    if (s.exited || !s.connected || (s as AppChild & { socketKey?: string }).socketKey !== this.socketKey()) {
-      s.kill();
-      return null;
-    }
-    return s;
-  }
-
-  /** Resolves with how a starting child ended up. */
-  private waitReady(child: AppChild, ms: number): Promise<"ready" | "exit" | "timeout"> {
-    if (child.ports.size) return Promise.resolve("ready");
-    if (child.exited) return Promise.resolve("exit");
-    return new Promise((resolve) => {
-      const done = (v: "ready" | "exit" | "timeout") => {
-        clearTimeout(timer);
-        child.off("listening", onL);
-        child.off("exit", onE);
-        resolve(v);
-      };
-      const onL = () => done("ready");
-      const onE = () => done("exit");
-      const timer = setTimeout(() => done("timeout"), ms);
-      child.on("listening", onL);
-      child.on("exit", onE);
-    });
-  }
-
-  private crashState(child: AppChild): BrokenState {
-    if (child.crash) return describeCrash(child.crash, this.o.cwd);
-    const how = child.exitSignal ? `killed by ${child.exitSignal}` : `exit code ${child.exitCode}`;
-    return { title: `the app exited (${how})`, text: `The app process exited (${how}) without an uncaught exception.\nSee its output in the terminal.` };
+    if (child === this.active && !this.restarting) this.errorPage.dismiss();
   }
 
   private printCrash(child: AppChild, when: string): BrokenState {
-    const state = this.crashState(child);
+    const state = exitState(child, this.o.cwd);
     if (child.crash) this.o.out.block(state.text);
-    const how = child.exitSignal ? `killed by ${child.exitSignal}` : `exit code ${child.exitCode}`;
-    this.o.out.error(`app ${when} (${how}) — waiting for a file change${this.o.exitOnCrash ? "" : " (rs + Enter restarts)"}`);
+    this.o.out.error(`app ${when} (${exitHow(child)}) — waiting for a file change${this.o.exitOnCrash ? "" : " (rs + Enter restarts)"}`);
     return state;
   }
 
   private showError(state: BrokenState): void {
+    // Without a held socket there is no port to answer on.
     if (this.shuttingDown || this.sockets.size === 0) return;
-    const old = this.errorChild;
-    this.errorChild = null;
-    old?.kill();
-    const sockets = new Map([...this.sockets].map(([p, h]) => [p, h.handle.fd] as [number, number]));
-    const { socketEnv } = stdioLayout(sockets);
-    const env: NodeJS.ProcessEnv = {
-      ...this.o.env,
-      [ENV_SOCKETS]: socketEnv,
-      [ENV_LIVE_RELOAD]: this.o.liveReload ? "1" : "0",
-      TYPHOON_TDEV_ERROR: JSON.stringify(state),
-      NODE_OPTIONS: "",
-    };
-    const child = new AppChild({ execArgv: [], script: this.o.errorServer, args: [], env, sockets, cwd: this.o.cwd }, false);
-    child.stdin?.end();
-    child.on("exit", () => {
-      if (this.errorChild === child) this.errorChild = null;
-    });
-    this.errorChild = child;
+    this.errorPage.show(state, this.sockets.fds());
   }
 
   private onExit(child: AppChild): void {
-    if (child === this.standby) this.standby = null;
+    this.standby.exited(child);
     if (child !== this.active || child.stopping || this.restarting || this.shuttingDown) return;
     // The app ended on its own while running.
     this.active = null;
@@ -416,58 +296,10 @@ export class Supervisor {
 
   // ---- changes and restarts -------------------------------------------------------------------------
 
-  /** mtime/size/inode of a file, to drop events that report no new content. */
-  private statKey(file: string): string {
-    try {
-      const st = fs.statSync(file);
-      return st.isDirectory() ? "dir" : `${st.mtimeMs}:${st.size}:${st.ino}`;
-    } catch {
-      return "missing";
-    }
-  }
-
   private onChange(files: string[]): void {
     if (this.shuttingDown) return;
-    // A late duplicate event (chokidar stats each raw event) for content a restart already picked up.
-    files = files.filter((f) => {
-      const key = this.statKey(f);
-      if (key !== "dir" && this.seen.get(f) === key) return false;
-      this.seen.set(f, key);
-      return true;
-    });
-    const live = files.filter((f) => !this.paused.has(f));
-    if (!live.length) return;
-    // Restart-loop detection: the same file changing right after each start means the app writes it.
-    const sinceReady = performance.now() - this.lastReadyAt;
-    if (this.restarting || sinceReady < LOOP_WINDOW) {
-      for (const f of live) this.loopCounts.set(f, (this.loopCounts.get(f) ?? 0) + 1);
-      const looping = live.filter((f) => (this.loopCounts.get(f) ?? 0) >= LOOP_COUNT);
-      if (looping.length) {
-        for (const f of looping) {
-          this.paused.add(f);
-          this.loopCounts.delete(f);
-          const rel = this.rel(f);
-          this.o.out.warn(
-            `restart loop: ${rel} changed right after each of the last ${LOOP_COUNT} starts — the app seems to write it.\n` +
-              `       Paused restarts for it. Add --ignore ${JSON.stringify(rel)} (or keep that file out of the loaded modules); rs + Enter restarts.`,
-          );
-        }
-        const rest = live.filter((f) => !looping.includes(f));
-        if (!rest.length) return;
-        return void this.restart(this.changeLine(rest), rest);
-      }
-    } else this.loopCounts.clear();
-    void this.restart(this.changeLine(live), live);
-  }
-
-  private changeLine(files: string[]): string {
-    const shown = files.slice(0, 3).map((f) => this.rel(f)).join(", ");
-    return `changed: ${shown}${files.length > 3 ? ` and ${files.length - 3} more` : ""}`;
-  }
-
-  private needsCold(files: string[]): boolean {
-    const env = new Set(this.o.envFiles.map((e) => path.resolve(this.o.cwd, e)));
-    return files.some((f) => env.has(f) || path.basename(f) === "package.json" || f.includes(`${path.sep}node_modules${path.sep}`));
+    const due = this.changes.due(files, this.restarting);
+    if (due.length) void this.restart(changeLine(this.o.cwd, due), due);
   }
 
   /** Restarts the app (or starts it, when `reason` is null). Changes during a restart queue one more. */
@@ -487,32 +319,26 @@ export class Supervisor {
       const t0 = performance.now();
       const old = this.active;
       if (old && !old.exited) await old.runReloadHooks(2000);
-      // A standby that already imported a changed file (a rebuilt dependency) would run stale code.
-      if (this.standby && (this.needsCold(files) || files.some((f) => this.standby!.preloaded.has(f)))) {
-        this.standby.kill();
-        this.standby = null;
-      }
-      let next = this.takeStandby();
+      this.standby.discardIfStale(files);
+      let next = this.standby.take();
       if (next) next.go();
       else next = this.spawn(false);
       // Boot the following standby now, in parallel, so quick successive edits still find one warm.
-      this.scheduleStandby(0);
+      this.standby.schedule(0);
+      // An old version that serves a port keeps serving until the new one listens: no request is refused.
       const overlap = !!old && !old.exited && old.ports.size > 0;
       if (old && !overlap) await old.stop(this.o.killSignal, this.o.grace);
       this.active = next;
       if (next.inspectorUrl) this.proxy?.setTarget(parseInspectorUrl(next.inspectorUrl));
       const waitMs = overlap || this.sockets.size ? READY_TIMEOUT : 3000;
-      const how = await this.waitReady(next, waitMs);
+      const how = await next.waitReady(waitMs);
       if (this.shuttingDown) return;
       if (how === "ready") {
-        this.lastReadyAt = performance.now();
-        const ms = Math.round(this.lastReadyAt - t0);
+        const readyAt = performance.now();
+        this.changes.markReady(readyAt);
+        const ms = Math.round(readyAt - t0);
         if (old && !old.exited) void old.stop(this.o.killSignal, this.o.grace);
-        if (this.errorChild) {
-          const e = this.errorChild;
-          this.errorChild = null;
-          void e.stop("SIGTERM", 500);
-        }
+        this.errorPage.dismiss();
         if (this.firstStart) out.info(`started in ${ms} ms · ${this.watcher.size} files watched`);
         else out.info(out.green(`restarted in ${ms} ms`));
         this.firstStart = false;
@@ -546,24 +372,13 @@ export class Supervisor {
     } finally {
       this.restarting = false;
     }
-    this.scheduleStandby();
+    this.standby.schedule();
     if (this.queued) {
       const q = this.queued;
       this.queued = null;
-      void this.restart(this.changeLine(q.length ? q : ["(changes during restart)"]), q);
+      void this.restart(changeLine(this.o.cwd, q.length ? q : ["(changes during restart)"]), q);
     }
   }
-}
-
-/** Checks that nobody listens on the port (a bound-only socket would not notice until the app listens). */
-function probePort(port: number, host?: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.once("error", (err: NodeJS.ErrnoException) =>
-      resolve(err.code === "EADDRINUSE" ? `port ${port} is already in use: another process holds it (stop it, or run the app on another port)` : `cannot bind port ${port}: ${err.message}`),
-    );
-    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(undefined)));
-  });
 }
 
 function signalNumber(sig: NodeJS.Signals): number {
