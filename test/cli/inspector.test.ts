@@ -250,5 +250,12 @@ describe("tdev --inspect: the inspector an IDE attaches to", () => {
     expect(at?.line, `paused at ${appFile}:${(at?.line ?? -2) + 1}, expected line ${debuggerLine + 1}`).toBe(debuggerLine);
     await cdp.send("Debugger.resume");
     expect(await response).toBe("v2");
+
+    // 4. Two app processes ran, each with an inspector on an ephemeral port: tdev shows only its own
+    // stable address, never a child's "Debugger listening on ws://127.0.0.1:<ephemeral>/…".
+    const out = tdev.output();
+    expect(out).toContain(`debugger: ws://127.0.0.1:${inspectPort} (stays the same across restarts)`);
+    expect(out).not.toContain("Debugger listening on");
+    expect(out).not.toContain("For help, see: https://nodejs.org/en/docs/inspector");
   });
 });

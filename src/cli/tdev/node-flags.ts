@@ -17,6 +17,7 @@ export function childExecArgv(nodeFlags: string[], registerUrl: string, preloadU
   let inspectKind: string | undefined;
   let inspectAddr: string | undefined;
   let inspectPort: string | undefined;
+  let publishUid: string | undefined;
   for (const f of nodeFlags) {
     const m = /^--(inspect(?:-brk|-wait)?)(?:=(.*))?$/.exec(f);
     if (m) {
@@ -27,6 +28,10 @@ export function childExecArgv(nodeFlags: string[], registerUrl: string, preloadU
     const p = /^--inspect-port=(.*)$/.exec(f);
     if (p) {
       inspectPort = p[1];
+      continue;
+    }
+    if (/^--inspect-publish-uid=/.test(f)) {
+      publishUid = f;
       continue;
     }
     flags.push(f);
@@ -45,7 +50,11 @@ export function childExecArgv(nodeFlags: string[], registerUrl: string, preloadU
     }
     inspect = { host, port };
     flags.push(`--${inspectKind}=127.0.0.1:0`);
-  }
+    // The child's own "Debugger listening on ws://127.0.0.1:<ephemeral>/…" (and "For help, see: …") would
+    // send users to a port that changes with every restart; tdev prints the proxy's instead. `http` stays
+    // on: debuggers find the target through /json on the proxy.
+    flags.push("--inspect-publish-uid=http");
+  } else if (publishUid) flags.push(publishUid);
   return { execArgv: ["--import", registerUrl, "--import", preloadUrl, ...flags], inspect };
 }
 
