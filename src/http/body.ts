@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { HTTPError } from "../web/errors.js";
-import type { Arguments, HTTPFile } from "./request.js";
+import type { Arguments, HTTPFile, HTTPServerRequest } from "./request.js";
 import { parseMultipart } from "./multipart.js";
 
 /**
@@ -57,4 +57,17 @@ export function parseBodyArguments(contentType: string | undefined, body: Buffer
     if (!m) throw new HTTPError(400, "multipart/form-data without a boundary");
     parseMultipart(m[1] ?? m[2]!, body, args, files);
   }
+}
+
+/**
+ * Reads a request's body into `request.body` and parses its form arguments and files. Returns
+ * nothing when the request has no body, so the common GET stays synchronous.
+ */
+export function receiveRequestBody(request: HTTPServerRequest, limit: number): Promise<void> | undefined {
+  const length = request.headers["content-length"];
+  if ((length === undefined || length === "0") && request.headers["transfer-encoding"] === undefined) return undefined;
+  return readBody(request.raw, limit).then((body) => {
+    request.body = body;
+    if (body.length) parseBodyArguments(String(request.headers["content-type"] ?? ""), body, request.bodyArguments, request.files);
+  });
 }

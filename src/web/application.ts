@@ -4,7 +4,8 @@ import { HTTPServer, type HTTPServerOptions, resolveServerOptions, requestContex
 import { accessLog } from "../log/logger.js";
 import { colorStatus } from "../log/status-color.js";
 import { HTTPError } from "./errors.js";
-import { ErrorHandler, type HandlerClass, type RequestHandler } from "./handler.js";
+import { ErrorHandler } from "./error-handler.js";
+import type { HandlerClass, RequestHandler } from "./handler.js";
 import { URLSpec, type HandlerEntry } from "./routing.js";
 import { resolveSettings, type ApplicationSettings, type ResolvedSettings } from "./settings.js";
 // --- autoreload (src/autoreload): begin ---

@@ -3,7 +3,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Application } from "./application.js";
 import type { ResolvedSettings } from "./settings.js";
 import type { HTTPServerRequest } from "../http/request.js";
-import { readBody, parseBodyArguments } from "../http/body.js";
+import { receiveRequestBody } from "../http/body.js";
 import { Finish, HTTPError, reasonPhrase } from "./errors.js";
 import { renderErrorPage } from "./error-page.js";
 import { appLog, genLog } from "../log/logger.js";
@@ -26,10 +26,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
-function httpDate(d: Date): string {
-  return d.toUTCString();
-}
-
 /**
  * Base class for request handlers: subclass it and define `get`, `post`, ... (sync or `async`), each
  * receiving the route's capture groups as arguments. One instance serves one request.
@@ -48,7 +44,8 @@ export class RequestHandler {
 
   private _status = 200;
   private _reason: string | undefined;
-  private _headers = new Map<string, [string, string[]]>();
+  // Set by clear(), which the constructor calls: lower-cased name → [name as given, values].
+  private _headers!: Map<string, [string, string[]]>;
   private _buffer: Buffer[] = [];
   private _headersWritten = false;
   private _finished = false;
@@ -129,7 +126,7 @@ export class RequestHandler {
   }
 
   private convertHeaderValue(value: string | number | Date): string {
-    const s = value instanceof Date ? httpDate(value) : String(value);
+    const s = value instanceof Date ? value.toUTCString() : String(value);
     if (UNSAFE_HEADER_VALUE.test(s)) throw new Error(`Unsafe header value ${JSON.stringify(s)}`);
     return s;
   }
@@ -397,15 +394,8 @@ export class RequestHandler {
    * nothing when there is no body, so the common GET stays synchronous.
    */
   protected receiveBody(): Promise<void> | undefined {
-    const request = this.request;
     if ((this.constructor as typeof RequestHandler).streamRequestBody) return this.application.streamBody(this);
-    const length = request.headers["content-length"];
-    if ((length === undefined || length === "0") && request.headers["transfer-encoding"] === undefined) return undefined;
-    return readBody(request.raw, this.application.maxBodySizeFor(this)).then((body) => {
-      request.body = body;
-      if (!body.length) return;
-      parseBodyArguments(String(request.headers["content-type"] ?? ""), body, request.bodyArguments, request.files);
-    });
+    return receiveRequestBody(this.request, this.application.maxBodySizeFor(this));
   }
 
   /** Called by the application when the client disconnects before `finish()`. */
@@ -458,18 +448,5 @@ export class RequestHandler {
     } catch (err) {
       this.handleRequestException(err);
     }
-  }
-}
-
-/** Answers every request with one status (the 404 for unknown URLs). */
-export class ErrorHandler extends RequestHandler {
-  private statusCode = 404;
-
-  override initialize(args: Record<string, unknown>): void {
-    this.statusCode = Number(args.statusCode ?? 404);
-  }
-
-  override async prepare(): Promise<void> {
-    throw new HTTPError(this.statusCode);
   }
 }
