@@ -50,7 +50,7 @@ function frameHtml(frame: StackFrame): string {
   if (frame.context.length) {
     code = "<pre class=src>" + frame.context
       .map(([n, text]) => `<span class="${n === frame.line ? "hit" : ""}">${String(n).padStart(5)}  ${xhtmlEscape(text)}</span>`)
-      .join("\n") + "</pre>";
+      .join("") + "</pre>";
   }
   return `<li class="${frame.internal ? "internal" : "app"}"><div class=loc>${where}${fn}</div>${code}</li>`;
 }
