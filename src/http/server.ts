@@ -104,6 +104,9 @@ export class HTTPServer {
         keepAliveTimeout: this.options.idleConnectionTimeout,
         headersTimeout: this.options.headerTimeout,
         requestTimeout: this.options.bodyTimeout,
+        // Node checks header and request timeouts on this interval (30 s by default), so a short
+        // timeout would otherwise fire up to 30 s late.
+        connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(Math.min(this.options.headerTimeout, this.options.bodyTimeout || Infinity) / 2))),
       },
       (req, res) => this.onRequest(req, res),
     );

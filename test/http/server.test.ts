@@ -105,6 +105,28 @@ describe("HTTPServer", () => {
     await stopped;
   });
 
+  it("closes a connection whose request head does not arrive within headerTimeout (408)", async () => {
+    const app = new Application([["/slow", Slow]], { logFunction: () => {} });
+    const server = new HTTPServer(app, { handleSignals: false, headerTimeout: 300 });
+    const port = await server.listen(0, "127.0.0.1");
+    const t0 = Date.now();
+    const raw = await rawRequest(port, "GET /slow HTTP/1.1\r\nHost: x\r\n", 5000);
+    expect(raw).toMatch(/^HTTP\/1\.1 408/);
+    expect(Date.now() - t0).toBeLessThan(4000);
+    await server.stop();
+  });
+
+  it("closes a kept-alive connection left idle for idleConnectionTimeout", async () => {
+    const app = new Application([["/echo/(.*)", Echo]], { logFunction: () => {} });
+    const server = new HTTPServer(app, { handleSignals: false, idleConnectionTimeout: 200 });
+    const port = await server.listen(0, "127.0.0.1");
+    const t0 = Date.now();
+    const raw = await rawRequest(port, "GET /echo/x HTTP/1.1\r\nHost: x\r\n\r\n", 5000);
+    expect(raw).toContain("echo x");
+    expect(Date.now() - t0).toBeLessThan(4000);
+    await server.stop();
+  });
+
   it("a port in use gives an error naming the port", async () => {
     const other = new HTTPServer(new Application([]), { handleSignals: false });
     await expect(other.listen(s.port, "127.0.0.1")).rejects.toThrow(new RegExp(`Port ${s.port} .*already in use`));
