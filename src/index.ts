@@ -110,6 +110,7 @@ export {
 // --- static files: end ---
 
 // --- autoreload (src/autoreload): begin ---
+/** Tornado's `tornado.autoreload`: `start()`, `watch(path)`, `addReloadHook(fn)`; stands down under `tdev`. */
 export * as autoreload from "./autoreload/index.js";
 export type { LauncherBridge } from "./autoreload/bridge.js";
 // --- autoreload: end ---

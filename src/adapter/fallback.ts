@@ -77,12 +77,19 @@ export class FallbackHandler extends RequestHandler {
   }
 
   // Every method goes to the fallback.
+  /** Every method goes to the fallback listener. */
   get(): Promise<void> { return this.run(); }
+  /** @inheritDoc FallbackHandler.get */
   head(): Promise<void> { return this.run(); }
+  /** @inheritDoc FallbackHandler.get */
   post(): Promise<void> { return this.run(); }
+  /** @inheritDoc FallbackHandler.get */
   put(): Promise<void> { return this.run(); }
+  /** @inheritDoc FallbackHandler.get */
   delete(): Promise<void> { return this.run(); }
+  /** @inheritDoc FallbackHandler.get */
   patch(): Promise<void> { return this.run(); }
+  /** @inheritDoc FallbackHandler.get */
   options(): Promise<void> { return this.run(); }
 
   /** After the fallback answered: log the request with its status instead of writing a response. */

@@ -56,6 +56,8 @@ type HandlerMethod<This, Args extends unknown[], R> = (this: This, ...args: Args
  * Works as a standard decorator (TypeScript 5 / esbuild default), as a legacy `experimentalDecorators`
  * decorator, and as a plain wrapper: `get = authenticated(function () { ... })`. Any other use throws a
  * `TypeError`, so a method can never be left unprotected by mistake.
+ *
+ * @typeParam F - the wrapped method's type, kept as it is
  */
 export function authenticated<This extends RequestHandler, Args extends unknown[], R>(
   method: HandlerMethod<This, Args, R>,

@@ -9,6 +9,7 @@ declare module "../web/handler.js" {
   interface RequestHandler {
     /** The value of the request cookie `name` (unquoted, not decoded), or `defaultValue`. */
     getCookie(name: string): string | undefined;
+    /** The value of the request cookie `name`, or `defaultValue` when the request has none. */
     getCookie(name: string, defaultValue: string): string;
     /** Sets a cookie; the value goes out as given, and one holding a control character, space or `;` throws. */
     setCookie(name: string, value: string, options?: CookieOptions): void;

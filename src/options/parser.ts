@@ -11,9 +11,15 @@ export interface OptionParserConfig {
   /** Shown on the usage line; defaults to the script's file name (`app.ts`). */
   program?: string;
   /** Where `--help` text goes; defaults to stdout. */
-  stdout?: { write(text: string): unknown };
+  stdout?: {
+    /** Writes help text. */
+    write(text: string): unknown;
+  };
   /** Where `error: …` goes when parsing `process.argv` fails; defaults to stderr. */
-  stderr?: { write(text: string): unknown };
+  stderr?: {
+    /** Writes an error message. */
+    write(text: string): unknown;
+  };
   /** Ends the program after `--help` (code 0) or a bad `process.argv` (code 2); defaults to `process.exit`. */
   exit?: (code: number) => void;
 }

@@ -18,6 +18,7 @@ export class ProcessStatusHandler extends RequestHandler {
     this.allowRemote = Boolean(args.allowRemote);
   }
 
+  /** Answers the group status as JSON (loopback clients only, unless allowed otherwise). */
   async get(): Promise<void> {
     if (!this.allowRemote && !LOOPBACK.test(this.request.remoteIp)) throw new HTTPError(403, "process status is only served to loopback clients");
     let status: unknown;

@@ -6,6 +6,7 @@ export interface ModuleHost {
   readonly request: unknown;
   readonly currentUser: unknown;
   readonly locale: Locale;
+  /** Renders a template with the handler's namespace plus `args`. */
   renderString(name: string, args?: Record<string, unknown>): string;
 }
 
