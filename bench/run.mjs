@@ -29,6 +29,16 @@ if (!name || name === "--help" || name === "-h") {
   process.stderr.write(`unknown bench ${JSON.stringify(name)}\n\n` + (await list()));
   process.exitCode = 2;
 } else {
+  // The peers (Fastify, Express, tsx, ...) live in bench/'s own package: install them on first use.
+  if (!fs.existsSync(path.join(here, "node_modules"))) {
+    process.stderr.write("bench: installing the peers in bench/ (npm ci, once)\n");
+    const { spawnSync } = await import("node:child_process");
+    const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: here, stdio: "inherit" });
+    if (r.status !== 0) {
+      process.stderr.write("bench: npm ci in bench/ failed; run it there by hand\n");
+      process.exit(1);
+    }
+  }
   const mod = await import(pathToFileURL(path.join(here, name + ".mjs")).href);
   if (typeof mod.main !== "function") {
     process.stderr.write(`bench/${name}.mjs exports no main(args)\n`);
