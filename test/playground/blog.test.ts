@@ -1,25 +1,14 @@
 // The blog demo in a real browser: login through a form (secure cookie), an XSRF-protected post, the
 // UI module with its CSS, static files through staticUrl, and the Spanish translation.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, screenshot, startPlayground, type Browser, type Playground } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { screenshot, usePlaygroundInBrowser } from "./harness.js";
 
-let pg: Playground;
-let browser: Browser;
-
-beforeAll(async () => {
-  pg = await startPlayground();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await pg?.stop();
-});
+const ctx = usePlaygroundInBrowser();
 
 describe("playground blog (Chromium)", () => {
   it("lists posts with the Entry module, its CSS in <head> once, and a versioned stylesheet", async () => {
-    const page = await browser.context.newPage();
-    await page.goto(pg.url + "blog/");
+    const page = await ctx.browser.context.newPage();
+    await page.goto(ctx.pg.url + "blog/");
     expect(await page.locator("article.entry").count()).toBeGreaterThanOrEqual(2);
     const head = await page.innerHTML("head");
     expect(head.match(/\.entry \{ margin/g)?.length).toBe(1);
@@ -29,9 +18,9 @@ describe("playground blog (Chromium)", () => {
   });
 
   it("logs in with a form, then publishes a post through an XSRF-protected form", async () => {
-    const page = await browser.context.newPage();
+    const page = await ctx.browser.context.newPage();
     // Composing needs a login: the blog sends us to the login page, remembering where we were going.
-    await page.goto(pg.url + "blog/compose");
+    await page.goto(ctx.pg.url + "blog/compose");
     expect(new URL(page.url()).pathname).toBe("/blog/login");
     expect(new URL(page.url()).searchParams.get("next")).toBe("/blog/compose");
 
@@ -44,7 +33,7 @@ describe("playground blog (Chromium)", () => {
 
     await page.fill("#password", "wonderland");
     await Promise.all([page.waitForURL("**/blog/compose"), page.click('button[type="submit"]')]);
-    const cookies = await browser.context.cookies(pg.url);
+    const cookies = await ctx.browser.context.cookies(ctx.pg.url);
     expect(cookies.find((c) => c.name === "user")?.value).toMatch(/^2\|/); // Tornado's signed value, version 2
     expect(await page.textContent("nav")).toContain("alice");
     // The form carries the XSRF token.
@@ -59,13 +48,13 @@ describe("playground blog (Chromium)", () => {
     expect(await page.getAttribute('article.entry a[href="https://example.com/"]', "href")).toBe("https://example.com/");
     await screenshot(page, "blog-post");
 
-    // The same POST without the token is refused, even from the logged-in browser.
+    // The same POST without the token is refused, even from the logged-in ctx.browser.
     const forged = await page.evaluate(async () => {
       const r = await fetch("/blog/compose", { method: "POST", body: new URLSearchParams({ title: "forged", body: "forged" }) });
       return r.status;
     });
     expect(forged).toBe(403);
-    await page.goto(pg.url + "blog/");
+    await page.goto(ctx.pg.url + "blog/");
     expect(await page.textContent("main")).not.toContain("forged");
     expect(await page.textContent("main")).toContain("Hello from <Chromium>");
 
@@ -75,10 +64,10 @@ describe("playground blog (Chromium)", () => {
     await page.close();
   });
 
-  it("speaks Spanish to a browser that asks for it (Accept-Language)", async () => {
-    const page = await browser.context.newPage();
+  it("speaks Spanish to a ctx.browser that asks for it (Accept-Language)", async () => {
+    const page = await ctx.browser.context.newPage();
     await page.setExtraHTTPHeaders({ "Accept-Language": "es-ES,es;q=0.9,en;q=0.5" });
-    await page.goto(pg.url + "blog/");
+    await page.goto(ctx.pg.url + "blog/");
     expect(await page.textContent("header h1")).toBe("Blog de Typhoon");
     expect(await page.getAttribute("html", "lang")).toBe("es");
     expect(await page.textContent("main")).toMatch(/hace \d+ minutos|ayer a las/);

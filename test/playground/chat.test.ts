@@ -1,29 +1,18 @@
 // The chat demo in a real browser: a message typed in one page appears in another, by long polling and
 // over the WebSocket variant, which share one room.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { launchBrowser, screenshot, startPlayground, type Browser, type Playground } from "./harness.js";
+import { screenshot, usePlaygroundInBrowser } from "./harness.js";
 
-let pg: Playground;
-let browser: Browser;
-
-beforeAll(async () => {
-  pg = await startPlayground();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await pg?.stop();
-});
+const ctx = usePlaygroundInBrowser();
 
 /** Opens a chat page and waits until it is following the room (its long poll is waiting, or its socket is open). */
 async function openRoom(path: string): Promise<Page> {
-  const page = await browser.context.newPage();
+  const page = await ctx.browser.context.newPage();
   const following = path.endsWith("/ws")
     ? page.waitForEvent("websocket", { timeout: 15_000 })
     : page.waitForRequest((r) => r.url().endsWith("/chat/a/message/updates"), { timeout: 15_000 });
-  await page.goto(pg.url + path.replace(/^\//, ""));
+  await page.goto(ctx.pg.url + path.replace(/^\//, ""));
   await following;
   return page;
 }
@@ -68,7 +57,7 @@ describe("playground chat (Chromium)", () => {
   });
 
   it("posting without the XSRF token is refused", async () => {
-    const r = await fetch(pg.url + "chat/a/message/new", { method: "POST", body: new URLSearchParams({ body: "forged" }) });
+    const r = await fetch(ctx.pg.url + "chat/a/message/new", { method: "POST", body: new URLSearchParams({ body: "forged" }) });
     expect(r.status).toBe(403);
   });
 });

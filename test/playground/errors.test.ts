@@ -1,29 +1,18 @@
 // The errors demo in a real browser: a handler that throws and a template that throws show the
 // traceback page with the TypeScript and template lines; an HTTPError keeps its status; unknown URLs are 404.
 import fs from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, screenshot, startPlayground, type Browser, type Playground } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { screenshot, usePlaygroundInBrowser } from "./harness.js";
 
-let pg: Playground;
-let browser: Browser;
-
-beforeAll(async () => {
-  pg = await startPlayground();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await pg?.stop();
-});
+const ctx = usePlaygroundInBrowser();
 
 /** 1-based line of `needle` in a file of the playground copy. */
-const lineIn = (rel: string, needle: string) => fs.readFileSync(pg.file(rel), "utf8").split("\n").findIndex((l) => l.includes(needle)) + 1;
+const lineIn = (rel: string, needle: string) => fs.readFileSync(ctx.pg.file(rel), "utf8").split("\n").findIndex((l) => l.includes(needle)) + 1;
 
 describe("playground errors demo (Chromium)", () => {
   it("a handler that throws shows the traceback page, source-mapped to the .ts lines", async () => {
-    const page = await browser.context.newPage();
-    await page.goto(pg.url + "errors/");
+    const page = await ctx.browser.context.newPage();
+    await page.goto(ctx.pg.url + "errors/");
     await screenshot(page, "errors-index");
     const [response] = await Promise.all([page.waitForNavigation(), page.click('a[href="/errors/throw"]')]);
     expect(response?.status()).toBe(500);
@@ -39,8 +28,8 @@ describe("playground errors demo (Chromium)", () => {
   });
 
   it("an error inside a template points at the template's file and line", async () => {
-    const page = await browser.context.newPage();
-    const response = await page.goto(pg.url + "errors/template");
+    const page = await ctx.browser.context.newPage();
+    const response = await page.goto(ctx.pg.url + "errors/template");
     expect(response?.status()).toBe(500);
     const text = await page.textContent("body");
     expect(text).toContain(`templates/errors/broken.html:${lineIn("templates/errors/broken.html", "order.customer.name")}:`);
@@ -49,11 +38,11 @@ describe("playground errors demo (Chromium)", () => {
   });
 
   it("an HTTPError gives its own status, and an unknown URL a 404 page", async () => {
-    const page = await browser.context.newPage();
-    let response = await page.goto(pg.url + "errors/status/403");
+    const page = await ctx.browser.context.newPage();
+    let response = await page.goto(ctx.pg.url + "errors/status/403");
     expect(response?.status()).toBe(403);
     expect(await page.title()).toContain("403: Forbidden");
-    response = await page.goto(pg.url + "no/such/page");
+    response = await page.goto(ctx.pg.url + "no/such/page");
     expect(response?.status()).toBe(404);
     expect(await page.title()).toContain("404");
     await screenshot(page, "not-found");

@@ -1,5 +1,6 @@
 // Shared by the playground's browser tests: a copy of playground/ run by the real `tdev` (edits made by
 // a test never touch the real files), and Debian's Chromium driven by playwright-core (no download).
+import { afterAll, beforeAll } from "vitest";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -88,4 +89,22 @@ export async function screenshot(page: Page, name: string): Promise<void> {
  */
 export function liveReloadConnected(page: Page): Promise<unknown> {
   return page.waitForResponse((r) => r.url().includes("/__typhoon/livereload") && r.status() === 200, { timeout: 15_000 });
+}
+
+/** A playground copy and a browser for one test file: started before its tests, stopped after. */
+export function usePlaygroundInBrowser(): { readonly pg: Playground; readonly browser: Browser } {
+  let pg: Playground | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    pg = await startPlayground();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await pg?.stop();
+  });
+  return {
+    get pg() { return pg!; },
+    get browser() { return browser!; },
+  };
 }
