@@ -125,6 +125,11 @@ export class Application {
     this.outputTransforms.push(transform);
   }
 
+  /** Whether any output transform is registered (without one, `finish()` needs no body bytes). */
+  get hasOutputTransforms(): boolean {
+    return this.outputTransforms.length > 0;
+  }
+
   /** Applies the output transforms (called by `RequestHandler.finish`). */
   transformOutput(handler: RequestHandler, body: Buffer): Buffer {
     for (const transform of this.outputTransforms) body = transform(handler, body);

@@ -1,5 +1,5 @@
 import { createHash, hash } from "node:crypto";
-import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { OutgoingHttpHeader, ServerResponse } from "node:http";
 import type { Application } from "./application.js";
 import type { ResolvedSettings } from "./settings.js";
 import type { HTTPServerRequest } from "../http/request.js";
@@ -21,6 +21,23 @@ export interface ErrorInfo {
 export const SUPPORTED_METHODS = ["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"] as const;
 
 const UNSAFE_HEADER_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/**
+ * A response header: its lower-cased name, its name as given, and its value (several for a repeated
+ * header such as `Set-Cookie`). Entries are never mutated, so the defaults below are shared.
+ */
+type HeaderEntry = readonly [lower: string, name: string, value: string | readonly string[]];
+
+const SERVER_HEADER: HeaderEntry = ["server", "Server", "TyphoonServer/0.1"];
+const HTML_CONTENT_TYPE: HeaderEntry = ["content-type", "Content-Type", "text/html; charset=UTF-8"];
+/** Headers a 204, 304 or 1xx response must not carry. */
+const BODYLESS_DROPPED = ["content-type", "content-length", "content-language", "content-encoding", "transfer-encoding"];
+/** A settled promise handed back by steps that finished synchronously (one object for every request). */
+const DONE: Promise<void> = Promise.resolve();
+
+function chunkBytes(chunk: string | Buffer): Buffer {
+  return typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
@@ -44,9 +61,13 @@ export class RequestHandler {
 
   private _status = 200;
   private _reason: string | undefined;
-  // Set by clear(), which the constructor calls: lower-cased name → [name as given, values].
-  private _headers!: Map<string, [string, string[]]>;
-  private _buffer: Buffer[] = [];
+  // Set by clear(), which the constructor calls. A short list in sending order, searched linearly (a
+  // response has a handful of headers): a Map per request, with its entry arrays, cost about a tenth of
+  // a hello world's framework time, and a keyed object goes to dictionary mode and is slower still.
+  private _headers!: HeaderEntry[];
+  // Strings stay strings until the response is sent: a body that is one string goes out in the same
+  // socket write as the headers (Node joins them), and is hashed and measured without a copy.
+  private _buffer: (string | Buffer)[] = [];
   private _headersWritten = false;
   private _finished = false;
   private _connectionClosed = false;
@@ -105,24 +126,44 @@ export class RequestHandler {
 
   /** Sets a response header, replacing any value it had. CR, LF and NUL are refused. */
   setHeader(name: string, value: string | number | Date): void {
-    this._headers.set(name.toLowerCase(), [name, [this.convertHeaderValue(value)]]);
+    this.putHeader([name.toLowerCase(), name, this.convertHeaderValue(value)]);
   }
 
   /** Adds a value to a header that may repeat (e.g. `Set-Cookie`). */
   addHeader(name: string, value: string | number | Date): void {
-    const entry = this._headers.get(name.toLowerCase());
-    if (entry) entry[1].push(this.convertHeaderValue(value));
-    else this.setHeader(name, value);
+    const lower = name.toLowerCase();
+    const i = this.headerIndex(lower);
+    if (i < 0) return this.setHeader(name, value);
+    // A new entry, not a push: entries may be shared defaults.
+    const [, given, old] = this._headers[i]!;
+    this._headers[i] = [lower, given, [...(typeof old === "string" ? [old] : old), this.convertHeaderValue(value)]];
   }
 
   /** Removes a response header. */
   clearHeader(name: string): void {
-    this._headers.delete(name.toLowerCase());
+    const i = this.headerIndex(name.toLowerCase());
+    if (i >= 0) this._headers.splice(i, 1);
   }
 
   /** The current value of a response header, or undefined. */
   getHeader(name: string): string | undefined {
-    return this._headers.get(name.toLowerCase())?.[1].join(", ");
+    const i = this.headerIndex(name.toLowerCase());
+    if (i < 0) return undefined;
+    const value = this._headers[i]![2];
+    return typeof value === "string" ? value : value.join(", ");
+  }
+
+  private headerIndex(lower: string): number {
+    const headers = this._headers;
+    for (let i = 0; i < headers.length; i++) if (headers[i]![0] === lower) return i;
+    return -1;
+  }
+
+  /** Replaces the header of the same name where it stands (as a Map would), or appends it. */
+  private putHeader(entry: HeaderEntry): void {
+    const i = this.headerIndex(entry[0]);
+    if (i < 0) this._headers.push(entry);
+    else this._headers[i] = entry;
   }
 
   private convertHeaderValue(value: string | number | Date): string {
@@ -133,10 +174,7 @@ export class RequestHandler {
 
   /** Resets status, headers and the unsent body to their defaults. */
   clear(): void {
-    this._headers = new Map([
-      ["server", ["Server", ["TyphoonServer/0.1"]]],
-      ["content-type", ["Content-Type", ["text/html; charset=UTF-8"]]],
-    ]);
+    this._headers = [SERVER_HEADER, HTML_CONTENT_TYPE];
     this.setDefaultHeaders();
     this._status = 200;
     this._reason = undefined;
@@ -150,12 +188,12 @@ export class RequestHandler {
   write(chunk: string | Buffer | Uint8Array | object): void {
     if (this._finished) throw new Error("Cannot write() after finish()");
     if (typeof chunk === "string") {
-      this._buffer.push(Buffer.from(chunk, "utf8"));
+      this._buffer.push(chunk);
     } else if (chunk instanceof Uint8Array) {
       this._buffer.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
     } else if (chunk !== null && typeof chunk === "object") {
       this.setHeader("Content-Type", "application/json; charset=UTF-8");
-      this._buffer.push(Buffer.from(JSON.stringify(chunk), "utf8"));
+      this._buffer.push(JSON.stringify(chunk));
     } else {
       throw new TypeError(`write() takes a string, Buffer or object, not ${chunk === null ? "null" : typeof chunk}`);
     }
@@ -177,12 +215,14 @@ export class RequestHandler {
   }
 
   private writeHeadersNow(contentLength: number | undefined): void {
-    const headers: OutgoingHttpHeaders = {};
-    for (const [name, values] of this._headers.values()) headers[name] = values.length === 1 ? values[0] : values;
-    if (contentLength !== undefined && !this._headers.has("content-length") && !this._headers.has("transfer-encoding")) {
-      headers["Content-Length"] = contentLength;
+    // A flat [name, value, ...] list: Node reads it as it would an object, without the object's
+    // per-response shape (a megamorphic store per header, then a megamorphic load in Node).
+    const headers: (string | number | readonly string[])[] = [];
+    for (const entry of this._headers) headers.push(entry[1], entry[2]);
+    if (contentLength !== undefined && this.headerIndex("content-length") < 0 && this.headerIndex("transfer-encoding") < 0) {
+      headers.push("Content-Length", contentLength);
     }
-    this.response.writeHead(this._status, reasonPhrase(this._status, this._reason), headers);
+    this.response.writeHead(this._status, reasonPhrase(this._status, this._reason), headers as OutgoingHttpHeader[]);
     this._headersWritten = true;
   }
 
@@ -196,7 +236,7 @@ export class RequestHandler {
     const chunks = this._buffer;
     this._buffer = [];
     if (this.request.method === "HEAD" || chunks.length === 0) return Promise.resolve();
-    const ok = this.response.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    const ok = this.response.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks.map(chunkBytes)));
     if (ok) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => { this.response.off("drain", done); this.response.off("close", done); resolve(); };
@@ -207,6 +247,7 @@ export class RequestHandler {
 
   /** Computes the `Etag` for a buffered 200 response; return null to send none. Default: SHA-1 of the body. */
   computeEtag(): string | null {
+    // A string chunk is hashed as its UTF-8 bytes, the bytes that are sent.
     if (this._buffer.length === 1) return `"${hash("sha1", this._buffer[0]!, "hex")}"`;
     const h = createHash("sha1");
     for (const chunk of this._buffer) h.update(chunk);
@@ -216,7 +257,7 @@ export class RequestHandler {
   /** Sets the `Etag` header from `computeEtag()`, if it gives one. */
   setEtagHeader(): void {
     const etag = this.computeEtag();
-    if (etag) this.setHeader("Etag", etag);
+    if (etag) this.putHeader(["etag", "Etag", this.convertHeaderValue(etag)]);
   }
 
   /** Whether the request's `If-None-Match` matches this response's `Etag`. */
@@ -225,13 +266,21 @@ export class RequestHandler {
     return ifNoneMatch !== undefined && checkEtagHeader(ifNoneMatch, this.getHeader("Etag"));
   }
 
+  /** The unsent body: a string when every chunk written was one, else bytes. */
+  private bufferedBody(): string | Buffer {
+    const chunks = this._buffer;
+    if (chunks.length === 1) return chunks[0]!;
+    if (chunks.every((c) => typeof c === "string")) return chunks.join("");
+    return Buffer.concat(chunks.map(chunkBytes));
+  }
+
   /** Ends the response (optionally writing a last chunk). Called for you when the method returns. */
   finish(chunk?: string | Buffer | Uint8Array | object): Promise<void> {
     if (this._finished) throw new Error("finish() called twice");
     if (chunk !== undefined) this.write(chunk);
     if (!this._headersWritten) {
       const method = this.request.method;
-      if (this._status === 200 && (method === "GET" || method === "HEAD") && !this._headers.has("etag")) {
+      if (this._status === 200 && (method === "GET" || method === "HEAD") && this.headerIndex("etag") < 0) {
         this.setEtagHeader();
         if (this.checkEtagHeader()) {
           this._buffer = [];
@@ -239,21 +288,22 @@ export class RequestHandler {
         }
       }
       if (this._status === 204 || this._status === 304 || (this._status >= 100 && this._status < 200)) {
-        for (const h of ["content-type", "content-length", "content-language", "content-encoding", "transfer-encoding"]) this._headers.delete(h);
+        this._headers = this._headers.filter((entry) => !BODYLESS_DROPPED.includes(entry[0]));
         this._buffer = [];
       }
-      let body = this._buffer.length === 1 ? this._buffer[0]! : Buffer.concat(this._buffer);
-      body = this.application.transformOutput(this, body);
+      let body = this.bufferedBody();
+      if (this.application.hasOutputTransforms) body = this.application.transformOutput(this, chunkBytes(body));
       this._buffer = [];
       const withLength = this._status !== 204 && this._status !== 304 && this._status >= 200;
-      this.writeHeadersNow(withLength ? body.length : undefined);
+      const length = typeof body === "string" ? Buffer.byteLength(body, "utf8") : body.length;
+      this.writeHeadersNow(withLength ? length : undefined);
       this._finished = true;
-      this.response.end(method === "HEAD" || body.length === 0 ? undefined : body);
+      this.response.end(method === "HEAD" || length === 0 ? undefined : body);
     } else {
       const rest = this._buffer;
       this._buffer = [];
       this._finished = true;
-      if (this.request.method !== "HEAD" && rest.length) this.response.end(Buffer.concat(rest));
+      if (this.request.method !== "HEAD" && rest.length) this.response.end(rest.length === 1 ? rest[0] : Buffer.concat(rest.map(chunkBytes)));
       else this.response.end();
     }
     this.request.markFinished();
