@@ -43,7 +43,6 @@ export class HTTPServerRequest {
   readonly path: string;
   /** The query string without `?`. */
   readonly query: string;
-  readonly version: string;
   readonly headers: IncomingHttpHeaders;
   /** The client's address (the proxy's client with `xheaders`). */
   readonly remoteIp: string;
@@ -75,14 +74,20 @@ export class HTTPServerRequest {
     const q = this.uri.indexOf("?");
     this.path = q < 0 ? this.uri : this.uri.slice(0, q);
     this.query = q < 0 ? "" : this.uri.slice(q + 1);
-    this.version = `HTTP/${raw.httpVersion}`;
     this.headers = raw.headers;
     const socket = raw.socket;
-    const peer = socket?.remoteAddress?.replace(/^::ffff:/, "") ?? "127.0.0.1";
+    const address = socket?.remoteAddress;
+    // An IPv4 client of a dual-stack socket appears as ::ffff:a.b.c.d (no regex: this runs per request).
+    const peer = address === undefined ? "127.0.0.1" : address.startsWith("::ffff:") ? address.slice(7) : address;
     const scheme = context.protocol ?? ((socket as TLSSocket | undefined)?.encrypted ? "https" : "http");
     this.remoteIp = context.xheaders ? remoteIpFromHeaders(raw.headers, peer, context.trustedDownstream) : peer;
     this.protocol = context.xheaders ? protocolFromHeaders(raw.headers, scheme) : scheme;
     this.host = raw.headers.host || (raw.headers[":authority"] as string | undefined) || `${socket?.localAddress ?? "127.0.0.1"}:${socket?.localPort ?? ""}`;
+  }
+
+  /** `HTTP/1.1` (or `HTTP/1.0`, `HTTP/2.0`), as the request line gave it. */
+  get version(): string {
+    return `HTTP/${this.raw.httpVersion}`;
   }
 
   /** Aborted when the client goes away before the response is finished. */

@@ -66,6 +66,14 @@ export function requestContextOf(options: ResolvedServerOptions): RequestContext
 export type RequestCallback = Application | ((req: http.IncomingMessage, res: http.ServerResponse) => void);
 
 const liveServers = new Set<HTTPServer>();
+
+const IN_FLIGHT = Symbol("typhoon.inFlight");
+type TrackedResponse = http.ServerResponse & { [IN_FLIGHT]?: Set<http.ServerResponse> };
+
+// One shared listener instead of a closure (and a `once` wrapper) per request. A response closes once.
+function untrackResponse(this: TrackedResponse): void {
+  this[IN_FLIGHT]?.delete(this);
+}
 let signalsInstalled = false;
 
 function installSignalHandlers(): void {
@@ -116,7 +124,8 @@ export class HTTPServer {
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.inFlight.add(res);
-    res.once("close", () => this.inFlight.delete(res));
+    (res as TrackedResponse)[IN_FLIGHT] = this.inFlight;
+    res.on("close", untrackResponse);
     // While stopping, a request on a kept-alive connection is answered and the connection closed, so
     // the client's next request goes to whoever listens now (the new process of a reload).
     if (this.stopping) res.shouldKeepAlive = false;

@@ -68,6 +68,10 @@ function initialLevel(): Level | false {
 export class Logger {
   private threshold: number;
   private current: Level | false;
+  // `[I 251125 16:00:00 name]` per level, for the second `prefixStamp`: a busy logger builds (and
+  // colours) each prefix once a second instead of once a line.
+  private prefixStamp = "";
+  private prefixes: Partial<Record<Level, string>> = {};
 
   constructor(readonly name: string) {
     this.current = initialLevel();
@@ -92,9 +96,7 @@ export class Logger {
   /** Writes `message` at `level`. */
   log(level: Level, message: string): void {
     if (SEVERITY[level] < this.threshold) return;
-    let prefix = `[${LEVEL_TAG[level]} ${stamp()} ${this.name}]`;
-    if (COLOR) prefix = LEVEL_COLOR[level](prefix);
-    const line = `${prefix} ${message}\n`;
+    const line = `${this.prefix(level)} ${message}\n`;
     if (level === "error") {
       flushPending();
       process.stderr.write(line);
@@ -105,6 +107,21 @@ export class Logger {
       scheduled = true;
       setImmediate(flushPending);
     }
+  }
+
+  private prefix(level: Level): string {
+    const now = stamp();
+    if (now !== this.prefixStamp) {
+      this.prefixStamp = now;
+      this.prefixes = {};
+    }
+    let prefix = this.prefixes[level];
+    if (prefix === undefined) {
+      prefix = `[${LEVEL_TAG[level]} ${now} ${this.name}]`;
+      if (COLOR) prefix = LEVEL_COLOR[level](prefix);
+      this.prefixes[level] = prefix;
+    }
+    return prefix;
   }
 
   /** Writes a debug message. */
