@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { Application, RequestHandler, autoreload } from "typhoon";
-import { alive, descendants, freePort, get, makeDir, msg, sleep, waitFor, write } from "../cli/helpers.js";
+import { alive, descendants, freePort, get, makeDir, msg, sleep, until, waitFor, write } from "../cli/helpers.js";
 import fs from "node:fs";
 
 const procs: ChildProcess[] = [];
@@ -53,12 +53,13 @@ describe("in-app autoreload (no tdev)", () => {
     expect(info2.pid).not.toBe(info1.pid);
     expect(info2.execArgv.some((f) => f.includes("max-old-space-size=99"))).toBe(true);
     expect(p.exitCode).toBeNull();
-    expect(out).toMatch(/\[autoreload\] .*restarted in \d+ ms/s);
+    // The new version may answer before the supervisor logs its readiness: wait for the line.
+    expect(await until(() => /\[autoreload\] .*restarted in \d+ ms/s.test(out)), out).toBe(true);
     // Killing the foreground process leaves nothing behind.
     const kids = descendants(p.pid!);
     p.kill("SIGKILL");
     let left = kids;
-    for (let i = 0; i < 15 && left.length; i++) { await sleep(100); left = kids.filter(alive); }
+    await until(() => !(left = kids.filter(alive)).length);
     expect(left).toEqual([]);
   });
 

@@ -10,6 +10,16 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const tdevBin = path.join(root, "bin", "tdev.js");
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `cond` every 50 ms until it holds or `ms` pass; resolves whether it held (timing-safe waits). */
+export async function until(cond: () => boolean, ms = 10_000): Promise<boolean> {
+  const t0 = Date.now();
+  for (;;) {
+    if (cond()) return true;
+    if (Date.now() - t0 >= ms) return false;
+    await sleep(50);
+  }
+}
+
 /** A temp app dir (type: module) whose node_modules/typhoon links to this checkout. */
 export function makeDir(files: Record<string, string> = {}): string {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "tdev-test-")));

@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Output } from "./output.js";
+import { statKey } from "./watcher.js";
 
 /** Changes this soon after a start count towards a restart loop. */
 const LOOP_WINDOW = 300;
@@ -24,13 +25,12 @@ export function changeLine(cwd: string, files: string[]): string {
   return `changed: ${shown}${files.length > 3 ? ` and ${files.length - 3} more` : ""}`;
 }
 
-/** mtime/size/inode of a file, to drop events that report no new content. */
-function statKey(file: string): string {
+/** A file's mtime (epoch ms), or NaN when it is gone. */
+function mtimeOf(file: string): number {
   try {
-    const st = fs.statSync(file);
-    return st.isDirectory() ? "dir" : `${st.mtimeMs}:${st.size}:${st.ino}`;
+    return fs.statSync(file).mtimeMs;
   } catch {
-    return "missing";
+    return NaN;
   }
 }
 
@@ -40,17 +40,27 @@ export class ChangeFilter {
   private readonly paused = new Set<string>();
   private readonly loopCounts = new Map<string, number>();
   private lastReadyAt = 0;
+  private lastStartAt = Infinity;
 
   constructor(private readonly cwd: string, private readonly out: Output) {}
 
-  /** Records a file's current content the first time the app loads it, so its next event is judged. */
-  loaded(file: string): void {
-    if (!this.seen.has(file)) this.seen.set(file, statKey(file));
+  /**
+   * Records a file's current content the first time the app loads it, so its next event is judged.
+   * Returns true when it changed after `since` (epoch ms the loading process started): the app may have
+   * read the older content, and no watcher saw the write, so the caller reports it as a change.
+   */
+  loaded(file: string, since: number): boolean {
+    if (this.seen.has(file)) return false;
+    const key = statKey(file);
+    if (mtimeOf(file) >= since) return true; // left unrecorded, so the reported change is not a duplicate
+    this.seen.set(file, key);
+    return false;
   }
 
-  /** The app is up: changes in the next moments are suspects of a restart loop. */
-  markReady(at: number): void {
-    this.lastReadyAt = at;
+  /** The app process started at `startedAt` (epoch ms) is up: files it writes now are loop suspects. */
+  markReady(startedAt: number): void {
+    this.lastStartAt = startedAt;
+    this.lastReadyAt = Date.now();
   }
 
   /** Resumes restarts for paused files (the user asked for a restart by hand). */
@@ -70,8 +80,12 @@ export class ChangeFilter {
     const live = files.filter((f) => !this.paused.has(f));
     if (!live.length) return [];
     // Restart-loop detection: the same file changing right after each start means the app writes it.
-    const sinceReady = performance.now() - this.lastReadyAt;
-    if (!restarting && sinceReady >= LOOP_WINDOW) {
+    // Judged by when the file was written (from the app's start to just after it was up), not by when
+    // its event arrived: events lag under load. A deleted file counts as written now.
+    const times = live.map(mtimeOf).filter((t) => !Number.isNaN(t));
+    const written = times.length ? Math.max(...times) : Date.now();
+    const suspect = written >= this.lastStartAt && written - this.lastReadyAt < LOOP_WINDOW;
+    if (!restarting && !suspect) {
       this.loopCounts.clear();
       return live;
     }

@@ -44,6 +44,8 @@ export class AppChild extends EventEmitter {
   readonly proc: ChildProcess;
   readonly pid: number;
   readonly spawnedAt = performance.now();
+  /** When it started running the app (epoch ms, comparable with file mtimes): spawn, or a standby's `go`. */
+  startedEpoch = Date.now();
   /** Ports this child listens on. */
   readonly ports = new Set<number>();
   /** The last crash report, if it crashed. */
@@ -175,6 +177,7 @@ export class AppChild extends EventEmitter {
   /** Sends `go` to a standby. */
   go(): void {
     this.woken = true;
+    this.startedEpoch = Date.now();
     this.send({ t: "go" });
   }
 

@@ -217,7 +217,7 @@ export class Supervisor {
       { execArgv: this.execArgv, script: this.o.entry, args: this.o.args, env, sockets, cwd: this.o.cwd, detached: !this.o.sameProcessGroup, stdin: this.o.forwardStdin ? "pipe" : "inherit" },
       standby,
     );
-    child.on("file", (f: string) => this.addFile(f));
+    child.on("file", (f: string) => this.addFile(f, child));
     child.on("dep", (url: string) => this.deps.add(url));
     child.on("listening", (port: number, handle: HeldHandle | undefined) => this.onListening(child, port, handle));
     child.on("message", (m: { t: string; path?: string }) => {
@@ -237,14 +237,16 @@ export class Supervisor {
     return child;
   }
 
-  private addFile(file: string): void {
+  private addFile(file: string, child: AppChild): void {
     if (this.graph.has(file)) return;
     this.graph.add(file);
-    this.changes.loaded(file);
+    // Written after the process started: maybe after it read the file, before anything watched it.
+    const changedSince = this.changes.loaded(file, child.startedEpoch);
     if (file.includes(`${path.sep}node_modules${path.sep}`)) return;
     // tdev's own injected modules (loader, preload) are not the app's.
     if (OWN_DIRS.some((d) => file.startsWith(d))) return;
     this.watcher.add(file);
+    if (changedSince) this.watcher.report(file);
   }
 
   private onListening(child: AppChild, port: number, handle: HeldHandle | undefined): void {
@@ -335,7 +337,7 @@ export class Supervisor {
       if (this.shuttingDown) return;
       if (how === "ready") {
         const readyAt = performance.now();
-        this.changes.markReady(readyAt);
+        this.changes.markReady(next.startedEpoch);
         const ms = Math.round(readyAt - t0);
         if (old && !old.exited) void old.stop(this.o.killSignal, this.o.grace);
         this.errorPage.dismiss();

@@ -4,6 +4,12 @@
  * WSL2's /mnt drives, NFS, SMB, FUSE mounts such as sshfs or Docker Desktop's bind mounts, VirtualBox
  * shares) are polled instead, detected per directory with statfs; `--poll` polls everything. Events
  * are debounced: a burst (an editor's atomic save, a git checkout) becomes one `change` with all files.
+ *
+ * chokidar can stay silent about a real change in two windows, so each is closed by comparing stats:
+ * it drops every `change` of a path for 50 ms after one it reported (no trailing event: a file written
+ * twice in quick succession, e.g. by an app that rewrites a module it loaded and restarts from the warm
+ * standby in 20 ms, reports only the first write), and a file written between `add()` and the moment
+ * its watch is in place reports nothing at all.
  */
 import { EventEmitter } from "node:events";
 import fs from "node:fs";
@@ -23,6 +29,29 @@ const NO_EVENTS_FS = new Map<number, string>([
   [0x00c36400, "ceph"],
   [0x5346414f, "afs"],
 ]);
+
+/** Longer than chokidar's 50 ms per-path `change` throttle, so a re-check sees what it swallowed. */
+const RECHECK_AFTER = 80;
+/** How long a newly added file's watch may take to be in place before it is checked anyway. */
+const SETUP_LIMIT = 5000;
+
+/** mtime/size/inode of a file ("dir", "missing"): a different key means different content. */
+export function statKey(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return st.isDirectory() ? "dir" : `${st.mtimeMs}:${st.size}:${st.ino}`;
+  } catch {
+    return "missing";
+  }
+}
+
+/** A file whose stat is compared again later: `key` as last reported (or as added). */
+interface Recheck {
+  key: string;
+  at: number;
+  /** Added, not reported: wait until chokidar's watch for it is in place (bounded by `until`). */
+  until?: number;
+}
 
 /** Options of {@link Watcher}. */
 export interface WatcherOptions {
@@ -51,6 +80,9 @@ export class Watcher extends EventEmitter {
   private closed = false;
   private readonly missing = new Set<string>();
   private missingTimer: NodeJS.Timeout | undefined;
+  private readonly rechecks = new Map<string, Recheck>();
+  private recheckTimer: NodeJS.Timeout | undefined;
+  private recheckAt = Infinity;
 
   constructor(private readonly opts: WatcherOptions) {
     super();
@@ -133,8 +165,60 @@ export class Watcher extends EventEmitter {
       /* watched for its creation */
     }
     if (isDir) this.dirs.push({ dir: abs, recursive });
+    const key = isDir ? "dir" : statKey(abs);
     this.watcherFor(abs).add(abs);
+    if (key !== "dir" && key !== "missing") this.recheck(abs, { key, at: Date.now() + RECHECK_AFTER, until: Date.now() + SETUP_LIMIT });
     return true;
+  }
+
+  /** Reports `file` as changed (debounced like an event), e.g. when it changed before it was watched. */
+  report(file: string): void {
+    this.onEvent("change", path.resolve(file));
+  }
+
+  private recheck(file: string, r: Recheck): void {
+    this.rechecks.set(file, r);
+    this.armRecheck(r.at);
+  }
+
+  private armRecheck(at: number): void {
+    if (at >= this.recheckAt) return;
+    clearTimeout(this.recheckTimer);
+    this.recheckAt = at;
+    this.recheckTimer = setTimeout(() => this.runRechecks(), Math.max(0, at - Date.now()));
+    this.recheckTimer.unref();
+  }
+
+  /** True once chokidar watches `file` itself (its watch is in place: later writes raise events). */
+  private inPlace(file: string, lists: Map<FSWatcher, Record<string, string[]>>): boolean {
+    const dir = path.dirname(file);
+    const base = path.basename(file);
+    for (const w of [this.events, this.poller]) {
+      if (!w) continue;
+      if (!lists.has(w)) lists.set(w, w.getWatched());
+      if (lists.get(w)![dir]?.includes(base)) return true;
+    }
+    return false;
+  }
+
+  private runRechecks(): void {
+    this.recheckTimer = undefined;
+    this.recheckAt = Infinity;
+    if (this.closed) return;
+    const now = Date.now();
+    const lists = new Map<FSWatcher, Record<string, string[]>>();
+    for (const [file, r] of [...this.rechecks]) {
+      if (r.at > now) continue;
+      this.rechecks.delete(file);
+      if (r.until !== undefined && r.until > now && !this.inPlace(file, lists)) {
+        this.rechecks.set(file, { ...r, at: now + RECHECK_AFTER });
+        continue;
+      }
+      if (statKey(file) !== r.key) this.onEvent("change", file);
+    }
+    let next = Infinity;
+    for (const r of this.rechecks.values()) next = Math.min(next, r.at);
+    if (next < Infinity) this.armRecheck(next);
   }
 
   private onEvent(kind: string, file: string): void {
@@ -142,6 +226,8 @@ export class Watcher extends EventEmitter {
     if (!this.covers(file)) return;
     if (kind === "unlink" && this.watched.has(file)) this.markMissing(file);
     if (kind === "unlinkDir") for (const f of this.watched) if (f.startsWith(file + path.sep)) this.markMissing(f);
+    // chokidar stays silent for 50 ms after this event: look again once that window is over.
+    if (kind === "add" || kind === "change") this.recheck(file, { key: statKey(file), at: Date.now() + RECHECK_AFTER });
     this.pending.add(file);
     const now = Date.now();
     if (!this.timer) this.firstAt = now;
@@ -185,6 +271,7 @@ export class Watcher extends EventEmitter {
     this.closed = true;
     clearTimeout(this.timer);
     clearInterval(this.missingTimer);
+    clearTimeout(this.recheckTimer);
     await Promise.all([this.events?.close(), this.poller?.close()]);
   }
 }
