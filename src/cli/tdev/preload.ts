@@ -10,6 +10,7 @@
  */
 import inspector from "node:inspector";
 import net from "node:net";
+import { Worker } from "node:worker_threads";
 import { installLauncherBridge } from "../../autoreload/bridge.js";
 import {
   ENV_GRACE, ENV_INSPECT, ENV_LIVE_RELOAD, ENV_PRELOAD_DEPS, ENV_PREWARM, ENV_REPORT_FD, ENV_SOCKETS, ENV_STANDBY, ENV_TDEV,
@@ -47,9 +48,17 @@ function orphaned(): void {
   }
 }
 process.on("disconnect", orphaned);
-setInterval(() => {
-  if (process.ppid !== startPpid) orphaned();
-}, 300).unref();
+// The parent check also runs on a thread of its own: the main thread can be stuck in a synchronous wait
+// on the loader thread (seen with standbys whose esbuild service had gone), and then neither the
+// disconnect event nor a timer of the main thread ever runs.
+new Worker(
+  `const { workerData } = require("node:worker_threads");
+  setInterval(() => {
+    if (process.ppid === workerData.ppid) return;
+    try { process.kill(-workerData.pid, "SIGKILL"); } catch { process.kill(workerData.pid, "SIGKILL"); }
+  }, 300);`,
+  { eval: true, workerData: { ppid: startPpid, pid: process.pid } },
+).unref();
 
 // ---- sockets ------------------------------------------------------------------------------------
 type ListenArgs = unknown[];
