@@ -12,7 +12,7 @@ import "./auth/handler-api.js";
 import "./static/handler-api.js";
 import "./template/handler-api.js";
 
-// core: application, handlers, server
+// Core: application, handlers, server
 export { Application, type RequestHook, type OutputTransform, type RouteMatch } from "./web/application.js";
 export { RequestHandler, SUPPORTED_METHODS, type HandlerClass, type ErrorInfo } from "./web/handler.js";
 export { ErrorHandler } from "./web/error-handler.js";
@@ -25,7 +25,7 @@ export { isValidIp } from "./http/xheaders.js";
 export { xhtmlEscape, escape } from "./util/escape.js";
 export { Logger, accessLog, appLog, genLog } from "./log/logger.js";
 
-// --- options (tornado.options): begin ---
+// options (tornado.options)
 export {
   define,
   options,
@@ -40,9 +40,8 @@ export {
   type OptionParserConfig,
   type ParseOptions,
 } from "./options/index.js";
-// --- options (tornado.options): end ---
 
-// --- templates, UI modules & locale: begin ---
+// templates, UI modules & locale
 export { Template, DEFAULT_NAMESPACE, type TemplateOptions } from "./template/template.js";
 export { BaseLoader, Loader, DictLoader, TemplateNotFoundError, type LoaderOptions } from "./template/loader.js";
 export { ParseError } from "./template/errors.js";
@@ -53,19 +52,16 @@ export { TranslationFileError } from "./locale/csv.js";
 export { parseAcceptLanguage } from "./locale/accept-language.js";
 export { urlEscape, jsonEncode, squeeze, linkify, type LinkifyOptions } from "./util/escape.js";
 export { LOCALE_NAMES } from "./locale/names.js";
-// --- templates, UI modules & locale: end ---
 
-// --- websocket and async (src/websocket, src/web/sse.ts, src/web/upstream.ts): begin ---
+// websocket and async (src/websocket, src/web/sse.ts, src/web/upstream.ts)
 export { WebSocketHandler, WebSocketClosedError, type WriteMessageOptions, type WebSocketMessage, type CompressionOptions } from "./websocket/index.js";
 export { EventStream, type EventOptions } from "./web/sse.js";
 export { fetchUpstream, type FetchUpstreamOptions } from "./web/upstream.js";
-// --- websocket and async: end ---
 
-// --- auth (src/auth): begin ---
+// auth (src/auth)
 export * from "./auth/index.js";
-// --- auth (src/auth): end ---
 
-// --- production: processes, adapters, deploy configs (src/process, src/adapter, src/deploy): begin ---
+// production: processes, adapters, deploy configs (src/process, src/adapter, src/deploy)
 export {
   taskId,
   startProcesses,
@@ -91,9 +87,8 @@ export {
   type ProcessConfigOptions,
   type Backend,
 } from "./deploy/index.js";
-// --- production: end ---
 
-// --- static files (src/static): begin ---
+// static files (src/static)
 export {
   StaticFileHandler,
   CACHE_MAX_AGE,
@@ -107,10 +102,8 @@ export {
   type ByteRange,
   type RangeResult,
 } from "./static/index.js";
-// --- static files: end ---
 
-// --- autoreload (src/autoreload): begin ---
+// autoreload (src/autoreload)
 /** Tornado's `tornado.autoreload`: `start()`, `watch(path)`, `addReloadHook(fn)`; stands down under `tdev`. */
 export * as autoreload from "./autoreload/index.js";
 export type { LauncherBridge } from "./autoreload/bridge.js";
-// --- autoreload: end ---

@@ -4,10 +4,8 @@ import type { Duplex } from "node:stream";
 import type { Application } from "../web/application.js";
 import { genLog } from "../log/logger.js";
 import type { RequestContext } from "./request.js";
-// ---- multi-process (src/process) ----
 import { beforeListen, bindServer, startServer } from "../process/start.js";
 import type { StartOptions } from "../process/options.js";
-// ---- end multi-process ----
 
 /** Options of {@link HTTPServer}; every one has a documented default. */
 export interface HTTPServerOptions {
@@ -180,7 +178,7 @@ export class HTTPServer {
     });
   }
 
-  // ---- multi-process (src/process) ----
+  // Multi-process mode (src/process): bind() + start(n).
   /**
    * Remembers a port (and address) to serve when `start()` runs, as Tornado's `bind`. Call it once per
    * port; a port in use is reported by `start()` with a message naming it.
@@ -199,7 +197,6 @@ export class HTTPServer {
   start(numProcesses?: number | null, options?: StartOptions | number): Promise<number | null> {
     return startServer(this, numProcesses, options);
   }
-  // ---- end multi-process ----
 
   /** The port the server listens on (after `listen`). */
   get port(): number {

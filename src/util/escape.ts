@@ -29,7 +29,7 @@ export function xhtmlEscape(value: unknown): string {
 /** Alias of {@link xhtmlEscape}, the name Tornado templates use. */
 export const escape = xhtmlEscape;
 
-// ---- template helpers (templates/locale helper) ----------------------------------------------
+// Helpers for templates (Tornado's escape module).
 
 /**
  * URL-encodes a value (Tornado's `url_escape`): with `plus` (the default) spaces become `+` and `/` is
@@ -106,4 +106,3 @@ export function linkify(text: unknown, options: LinkifyOptions = {}): string {
     return `<a href="${href}"${params}>${shown}</a>`;
   });
 }
-// ---- end template helpers ----------------------------------------------------------------------

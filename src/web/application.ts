@@ -8,14 +8,12 @@ import { ErrorHandler } from "./error-handler.js";
 import type { HandlerClass, RequestHandler } from "./handler.js";
 import { URLSpec, type HandlerEntry } from "./routing.js";
 import { resolveSettings, type ApplicationSettings, type ResolvedSettings } from "./settings.js";
-// --- autoreload (src/autoreload): begin ---
+import type { Duplex } from "node:stream";
 import { setupAutoreload } from "../autoreload/app.js";
-// --- autoreload: end ---
-import type { Duplex } from "node:stream"; // ---- websocket (src/websocket) ----
-import { handleUpgrade, closeUpgraded } from "../websocket/upgrade.js"; // ---- websocket (src/websocket) ----
-import { installXsrfCheck } from "../auth/xsrf.js"; // ---- auth (src/auth) ----
-import { installStaticRoutes } from "../static/routes.js"; // ---- static files (src/static) ----
-import { fetchApplication, type FetchOptions } from "../adapter/fetch.js"; // ---- fetch adapter (src/adapter) ----
+import { handleUpgrade, closeUpgraded } from "../websocket/upgrade.js";
+import { installXsrfCheck } from "../auth/xsrf.js";
+import { installStaticRoutes } from "../static/routes.js";
+import { fetchApplication, type FetchOptions } from "../adapter/fetch.js";
 
 /** Runs for every routed request before `getCurrentUser()` and `prepare()` (cache resets, XSRF checks). */
 export type RequestHook = (handler: RequestHandler) => void | Promise<void>;
@@ -69,16 +67,13 @@ export class Application {
 
   constructor(handlers: HandlerEntry[] = [], settings: ApplicationSettings = {}) {
     this.settings = resolveSettings(settings);
-    // ---- auth (src/auth): XSRF check on POST/PUT/PATCH/DELETE, before getCurrentUser()/prepare() ----
+    // The XSRF check on POST/PUT/PATCH/DELETE, before getCurrentUser() and prepare().
     installXsrfCheck(this);
-    // ---- end auth ----
     this.addHandlers(handlers);
-    // ---- static files (src/static): /static/(.*), /favicon.ico, /robots.txt ahead of the app's routes ----
+    // /static/(.*), /favicon.ico and /robots.txt, ahead of the app's own routes.
     installStaticRoutes(this);
-    // ---- end static files ----
-    // ---- autoreload (src/autoreload): start it, and live reload under a launcher ----
+    // Autoreload, and live reload when a launcher owns restarts.
     if (this.settings.autoreload) setupAutoreload(this);
-    // ---- end autoreload ----
   }
 
   /** Adds routes after the existing ones. */
@@ -208,7 +203,6 @@ export class Application {
     return handler.execute(pathArgs);
   }
 
-  // ---- websocket (src/websocket): upgrade requests ----
   /**
    * Serves a request that arrived through the server's `upgrade` event (called by {@link HTTPServer};
    * call it from your own `server.on("upgrade")` when mounting `app.handler` elsewhere). Routing,
@@ -222,14 +216,12 @@ export class Application {
   closeUpgraded(sockets: Iterable<Duplex>): void {
     closeUpgraded(sockets);
   }
-  // ---- end websocket ----
 
   /** A Node request listener: mount the app in `http.createServer(app.handler)`, Express, Connect... */
   get handler(): (req: IncomingMessage, res: ServerResponse) => void {
     return (req, res) => void this.handleRequest(req, res);
   }
 
-  // ---- fetch adapter (src/adapter) ----
   /**
    * Answers a Fetch-API `Request` with a `Response` (Deno.serve, Bun.serve, serverless and edge hosts,
    * tests): `Deno.serve((req, info) => app.fetch(req, { remoteAddress: info.remoteAddr.hostname }))`.
@@ -238,7 +230,6 @@ export class Application {
   fetch(request: Request, options?: FetchOptions): Promise<Response> {
     return fetchApplication(this, request, options);
   }
-  // ---- end fetch adapter ----
 
   /** Starts an {@link HTTPServer} for this app; resolves once it is listening. */
   async listen(port: number, address?: string, options: HTTPServerOptions = {}): Promise<HTTPServer> {
