@@ -8,6 +8,7 @@ import { Finish, HTTPError, reasonPhrase } from "./errors.js";
 import { renderErrorPage } from "./error-page.js";
 import { appLog, genLog } from "../log/logger.js";
 import { checkEtagHeader } from "./etag.js";
+import { headerValue, ResponseHeaders } from "./response-headers.js";
 
 /** A `RequestHandler` subclass, as routes name them. */
 export type HandlerClass = new (application: Application, request: HTTPServerRequest, response: ServerResponse) => RequestHandler;
@@ -20,18 +21,6 @@ export interface ErrorInfo {
 /** HTTP methods a handler may implement (others get 405). */
 export const SUPPORTED_METHODS = ["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"] as const;
 
-const UNSAFE_HEADER_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-
-/**
- * A response header: its lower-cased name, its name as given, and its value (several for a repeated
- * header such as `Set-Cookie`). Entries are never mutated, so the defaults below are shared.
- */
-type HeaderEntry = readonly [lower: string, name: string, value: string | readonly string[]];
-
-const SERVER_HEADER: HeaderEntry = ["server", "Server", "TyphoonServer/0.1"];
-const HTML_CONTENT_TYPE: HeaderEntry = ["content-type", "Content-Type", "text/html; charset=UTF-8"];
-/** Headers a 204, 304 or 1xx response must not carry. */
-const BODYLESS_DROPPED = ["content-type", "content-length", "content-language", "content-encoding", "transfer-encoding"];
 /** A settled promise handed back by steps that finished synchronously (one object for every request). */
 const DONE: Promise<void> = Promise.resolve();
 
@@ -61,10 +50,7 @@ export class RequestHandler {
 
   private _status = 200;
   private _reason: string | undefined;
-  // Set by clear(), which the constructor calls. A short list in sending order, searched linearly (a
-  // response has a handful of headers): a Map per request, with its entry arrays, cost about a tenth of
-  // a hello world's framework time, and a keyed object goes to dictionary mode and is slower still.
-  private _headers!: HeaderEntry[];
+  private readonly _headers = new ResponseHeaders();
   // Strings stay strings until the response is sent: a body that is one string goes out in the same
   // socket write as the headers (Node joins them), and is hashed and measured without a copy.
   private _buffer: (string | Buffer)[] = [];
@@ -82,7 +68,8 @@ export class RequestHandler {
     this.application = application;
     this.request = request;
     this.response = response;
-    this.clear();
+    // A new handler is already clear (the defaults are the field values); only the hook runs.
+    this.setDefaultHeaders();
   }
 
   /** The application's resolved settings. */
@@ -126,55 +113,27 @@ export class RequestHandler {
 
   /** Sets a response header, replacing any value it had. CR, LF and NUL are refused. */
   setHeader(name: string, value: string | number | Date): void {
-    this.putHeader([name.toLowerCase(), name, this.convertHeaderValue(value)]);
+    this._headers.set(name, value);
   }
 
   /** Adds a value to a header that may repeat (e.g. `Set-Cookie`). */
   addHeader(name: string, value: string | number | Date): void {
-    const lower = name.toLowerCase();
-    const i = this.headerIndex(lower);
-    if (i < 0) return this.setHeader(name, value);
-    // A new entry, not a push: entries may be shared defaults.
-    const [, given, old] = this._headers[i]!;
-    this._headers[i] = [lower, given, [...(typeof old === "string" ? [old] : old), this.convertHeaderValue(value)]];
+    this._headers.add(name, value);
   }
 
   /** Removes a response header. */
   clearHeader(name: string): void {
-    const i = this.headerIndex(name.toLowerCase());
-    if (i >= 0) this._headers.splice(i, 1);
+    this._headers.delete(name);
   }
 
   /** The current value of a response header, or undefined. */
   getHeader(name: string): string | undefined {
-    const i = this.headerIndex(name.toLowerCase());
-    if (i < 0) return undefined;
-    const value = this._headers[i]![2];
-    return typeof value === "string" ? value : value.join(", ");
-  }
-
-  private headerIndex(lower: string): number {
-    const headers = this._headers;
-    for (let i = 0; i < headers.length; i++) if (headers[i]![0] === lower) return i;
-    return -1;
-  }
-
-  /** Replaces the header of the same name where it stands (as a Map would), or appends it. */
-  private putHeader(entry: HeaderEntry): void {
-    const i = this.headerIndex(entry[0]);
-    if (i < 0) this._headers.push(entry);
-    else this._headers[i] = entry;
-  }
-
-  private convertHeaderValue(value: string | number | Date): string {
-    const s = value instanceof Date ? value.toUTCString() : String(value);
-    if (UNSAFE_HEADER_VALUE.test(s)) throw new Error(`Unsafe header value ${JSON.stringify(s)}`);
-    return s;
+    return this._headers.get(name);
   }
 
   /** Resets status, headers and the unsent body to their defaults. */
   clear(): void {
-    this._headers = [SERVER_HEADER, HTML_CONTENT_TYPE];
+    this._headers.reset();
     this.setDefaultHeaders();
     this._status = 200;
     this._reason = undefined;
@@ -215,13 +174,7 @@ export class RequestHandler {
   }
 
   private writeHeadersNow(contentLength: number | undefined): void {
-    // A flat [name, value, ...] list: Node reads it as it would an object, without the object's
-    // per-response shape (a megamorphic store per header, then a megamorphic load in Node).
-    const headers: (string | number | readonly string[])[] = [];
-    for (const entry of this._headers) headers.push(entry[1], entry[2]);
-    if (contentLength !== undefined && this.headerIndex("content-length") < 0 && this.headerIndex("transfer-encoding") < 0) {
-      headers.push("Content-Length", contentLength);
-    }
+    const headers = this._headers.toFlatList(contentLength);
     this.response.writeHead(this._status, reasonPhrase(this._status, this._reason), headers as OutgoingHttpHeader[]);
     this._headersWritten = true;
   }
@@ -257,7 +210,7 @@ export class RequestHandler {
   /** Sets the `Etag` header from `computeEtag()`, if it gives one. */
   setEtagHeader(): void {
     const etag = this.computeEtag();
-    if (etag) this.putHeader(["etag", "Etag", this.convertHeaderValue(etag)]);
+    if (etag) this._headers.setTrusted("etag", "Etag", headerValue(etag));
   }
 
   /** Whether the request's `If-None-Match` matches this response's `Etag`. */
@@ -280,7 +233,7 @@ export class RequestHandler {
     if (chunk !== undefined) this.write(chunk);
     if (!this._headersWritten) {
       const method = this.request.method;
-      if (this._status === 200 && (method === "GET" || method === "HEAD") && this.headerIndex("etag") < 0) {
+      if (this._status === 200 && (method === "GET" || method === "HEAD") && !this._headers.has("etag")) {
         this.setEtagHeader();
         if (this.checkEtagHeader()) {
           this._buffer = [];
@@ -288,7 +241,7 @@ export class RequestHandler {
         }
       }
       if (this._status === 204 || this._status === 304 || (this._status >= 100 && this._status < 200)) {
-        this._headers = this._headers.filter((entry) => !BODYLESS_DROPPED.includes(entry[0]));
+        this._headers.dropBodyHeaders();
         this._buffer = [];
       }
       let body = this.bufferedBody();
