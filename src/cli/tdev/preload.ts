@@ -48,15 +48,16 @@ function orphaned(): void {
   }
 }
 process.on("disconnect", orphaned);
-// The parent check also runs on a thread of its own: the main thread can be stuck in a synchronous wait
-// on the loader thread (seen with standbys whose esbuild service had gone), and then neither the
-// disconnect event nor a timer of the main thread ever runs.
+// Backing the disconnect event, a parent check runs on a thread of its own: the main thread can be stuck
+// in a synchronous wait on the loader thread (seen with standbys whose esbuild service had gone), and
+// then neither the disconnect event nor a timer of the main thread ever runs. Every 500 ms: an orphan
+// is gone within a second, and an idle app wakes twice a second for it.
 new Worker(
   `const { workerData } = require("node:worker_threads");
   setInterval(() => {
     if (process.ppid === workerData.ppid) return;
     try { process.kill(-workerData.pid, "SIGKILL"); } catch { process.kill(workerData.pid, "SIGKILL"); }
-  }, 300);`,
+  }, 500);`,
   { eval: true, workerData: { ppid: startPpid, pid: process.pid } },
 ).unref();
 
