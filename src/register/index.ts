@@ -29,7 +29,9 @@ if (!g[key]) {
   g[key] = true;
   installSourceMaps();
   installCommonJsHooks();
-  register("./hooks.js", import.meta.url, { data: { prewarm: process.env.TYPHOON_PREWARM === "1" } });
+  register("./hooks.js", import.meta.url, {
+    data: { prewarm: process.env.TYPHOON_PREWARM === "1", parentPid: process.env.TYPHOON_TDEV === "1" ? process.ppid : undefined },
+  });
 }
 
 export { TransformError, codeFrame, isTypeScript } from "./transform.js";
