@@ -2,11 +2,17 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { noEventsFileSystem } from "../../src/cli/tdev/watcher.js";
 import { HTTP_SERVER, cleanup, freePort, get, makeDir, msg, sleep, startTdev, waitFor, write, type Tdev } from "./helpers.js";
 
 const dirs: string[] = [];
 const tdevs: Tdev[] = [];
 afterEach(() => cleanup(dirs, tdevs));
+
+/** A directory on the machine's own disk (the project's), which gives change events. */
+function dir0(): string {
+  return path.resolve(".");
+}
 
 async function setup(extraArgs: string[] = [], files: Record<string, string> = {}) {
   const dir = makeDir({ "server.ts": HTTP_SERVER, "msg.ts": msg("v0"), ...files });
@@ -98,6 +104,29 @@ http.createServer((q, s) => s.end(body + ":" + (process.env.GREETING ?? ""))).li
     expect(await t.waitOut(/changed: extra\/config\.txt/)).toBe(true);
     write(dir, ".env", "GREETING=bonjour\n");
     expect(await waitFor(port, (r) => r.body === "a:bonjour"), t.out()).not.toBeNull();
+  });
+
+  it("--poll watches by polling, and still sees every edit", async () => {
+    const { dir, port, t } = await setup(["--poll", "--poll-interval", "50"]);
+    expect(t.out()).toMatch(/polling every 50 ms/);
+    for (let i = 1; i <= 3; i++) {
+      // A person's pace: an edit within 300 ms of every restart is what an app writing its own file does.
+      await sleep(500);
+      write(dir, "msg.ts", msg(`p${i}`));
+      expect(await waitFor(port, (r) => r.body === `p${i}`), t.out()).not.toBeNull();
+    }
+  });
+
+  it("polls the file systems whose changes inotify never reports (9p, NFS, SMB, FUSE, vboxsf)", () => {
+    expect(noEventsFileSystem(0x01021997)).toBe("9p");
+    expect(noEventsFileSystem(0x6969)).toBe("nfs");
+    expect(noEventsFileSystem(0xfe534d42)).toBe("smb2");
+    expect(noEventsFileSystem(0x65735546)).toBe("fuse");
+    expect(noEventsFileSystem(BigInt(0x786f4256))).toBe("vboxsf");
+    // ext4 and tmpfs give events: watched with inotify.
+    expect(noEventsFileSystem(0xef53)).toBeNull();
+    expect(noEventsFileSystem(0x01021994)).toBeNull();
+    expect(noEventsFileSystem(Number(fs.statfsSync(dir0()).type))).toBeNull();
   });
 
   it("rs + Enter restarts, and stdin reaches the app", async () => {

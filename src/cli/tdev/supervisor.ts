@@ -147,7 +147,8 @@ export class Supervisor {
     this.watcher.add(this.o.entry);
     for (const w of this.o.watch) this.watcher.add(path.resolve(this.o.cwd, w), true);
     for (const e of this.o.envFiles) this.watcher.add(path.resolve(this.o.cwd, e));
-    out.info(`watching ${this.rel(this.o.entry)} and the files it loads${this.o.watch.length ? ` (+ ${this.o.watch.join(", ")})` : ""}`);
+    const polling = this.o.poll ? `, polling every ${this.o.pollInterval} ms` : "";
+    out.info(`watching ${this.rel(this.o.entry)} and the files it loads${this.o.watch.length ? ` (+ ${this.o.watch.join(", ")})` : ""}${polling}`);
     await this.restart(null, []);
   }
 

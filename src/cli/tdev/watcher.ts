@@ -30,6 +30,11 @@ const NO_EVENTS_FS = new Map<number, string>([
   [0x5346414f, "afs"],
 ]);
 
+/** The name of a file system (by its statfs magic number) that gives no change events, or null. */
+export function noEventsFileSystem(type: number | bigint): string | null {
+  return NO_EVENTS_FS.get(Number(type) >>> 0) ?? null;
+}
+
 /** Longer than chokidar's 50 ms per-path `change` throttle, so a re-check sees what it swallowed. */
 const RECHECK_AFTER = 80;
 /** How long a newly added file's watch may take to be in place before it is checked anyway. */
@@ -103,8 +108,7 @@ export class Watcher extends EventEmitter {
     if (this.fsOfDir.has(dir)) return this.fsOfDir.get(dir)!;
     let name: string | null = null;
     try {
-      const type = Number(fs.statfsSync(dir).type);
-      name = NO_EVENTS_FS.get(type >>> 0) ?? null;
+      name = noEventsFileSystem(fs.statfsSync(dir).type);
     } catch {
       name = null;
     }
