@@ -366,4 +366,37 @@ describe("WebSocketHandler", () => {
       await own.close();
     }
   });
+  it("writeMessage() waits for a slow reader once its queue passes the high-water mark", async () => {
+    const CHUNK = 64 * 1024;
+    const TOTAL = 1024; // 64 MiB, if nothing held the producer back
+    let sent = 0;
+    class Producer extends WebSocketHandler {
+      override async open() {
+        const chunk = Buffer.alloc(CHUNK, 1);
+        try {
+          for (; sent < TOTAL; sent++) await this.writeMessage(chunk);
+        } catch {
+          /* the client went away */
+        }
+      }
+      override onMessage() {}
+    }
+    const own = await serve(new Application([["/produce", Producer]]));
+    const net = await import("node:net");
+    const socket = net.connect(own.port, "127.0.0.1");
+    try {
+      // A client that completes the handshake and then never reads.
+      socket.write(`GET /produce HTTP/1.1\r\nHost: 127.0.0.1:${own.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      socket.pause();
+      await until(() => sent > 0, 3000);
+      await new Promise((r) => setTimeout(r, 1000));
+      // Kernel buffers plus the 1 MiB high-water mark, far from the 64 MiB it would queue unchecked.
+      expect(sent).toBeGreaterThan(0);
+      expect(sent * CHUNK).toBeLessThan(24 * 1024 * 1024);
+    } finally {
+      socket.destroy();
+      await own.close();
+    }
+  });
 });
