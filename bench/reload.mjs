@@ -132,7 +132,9 @@ async function runOne(c, { edits, gap }) {
     }
     on = false;
     await bg;
-    await sleep(4000); // let a standby or a draining process settle: this measures the idle state
+    // Let a standby start, a draining process end, and V8 run its clean-up collection (about 8 s after
+    // activity, in every Node process alike): what follows is the idle state.
+    await sleep(12000);
     const pids = tree(child.pid);
     const a = cpuTicks(pids);
     await sleep(5000);
