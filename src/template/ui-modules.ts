@@ -43,7 +43,7 @@ export class UIModule {
 
   /** Returns the module's HTML (inserted unescaped). */
   render(..._args: unknown[]): string {
-    throw new Error(`${this.constructor.name}.render() is not implemented`);
+    throw new Error(`${this.constructor.name} must define render(...)`);
   }
 
   /** JavaScript inserted once per page in a `<script>` element before `</body>`. */

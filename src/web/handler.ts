@@ -21,11 +21,15 @@ export interface ErrorInfo {
 /** HTTP methods a handler may implement (others get 405). */
 export const SUPPORTED_METHODS = ["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"] as const;
 
-/** A settled promise handed back by steps that finished synchronously (one object for every request). */
-const DONE: Promise<void> = Promise.resolve();
-
 function chunkBytes(chunk: string | Buffer): Buffer {
   return typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+}
+
+/** Written chunks as one body: strings stay a string (sent with the headers in one write). */
+function joinChunks(chunks: (string | Buffer)[]): string | Buffer {
+  if (chunks.length === 1) return chunks[0]!;
+  if (chunks.every((c) => typeof c === "string")) return chunks.join("");
+  return Buffer.concat(chunks.map(chunkBytes));
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -189,7 +193,7 @@ export class RequestHandler {
     const chunks = this._buffer;
     this._buffer = [];
     if (this.request.method === "HEAD" || chunks.length === 0) return Promise.resolve();
-    const ok = this.response.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks.map(chunkBytes)));
+    const ok = this.response.write(joinChunks(chunks));
     if (ok) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => { this.response.off("drain", done); this.response.off("close", done); resolve(); };
@@ -219,14 +223,6 @@ export class RequestHandler {
     return ifNoneMatch !== undefined && checkEtagHeader(ifNoneMatch, this.getHeader("Etag"));
   }
 
-  /** The unsent body: a string when every chunk written was one, else bytes. */
-  private bufferedBody(): string | Buffer {
-    const chunks = this._buffer;
-    if (chunks.length === 1) return chunks[0]!;
-    if (chunks.every((c) => typeof c === "string")) return chunks.join("");
-    return Buffer.concat(chunks.map(chunkBytes));
-  }
-
   /** Ends the response (optionally writing a last chunk). Called for you when the method returns. */
   finish(chunk?: string | Buffer | Uint8Array | object): Promise<void> {
     if (this._finished) throw new Error("finish() called twice");
@@ -244,7 +240,7 @@ export class RequestHandler {
         this._headers.dropBodyHeaders();
         this._buffer = [];
       }
-      let body = this.bufferedBody();
+      let body = joinChunks(this._buffer);
       if (this.application.hasOutputTransforms) body = this.application.transformOutput(this, chunkBytes(body));
       this._buffer = [];
       const withLength = this._status !== 204 && this._status !== 304 && this._status >= 200;
@@ -256,7 +252,7 @@ export class RequestHandler {
       const rest = this._buffer;
       this._buffer = [];
       this._finished = true;
-      if (this.request.method !== "HEAD" && rest.length) this.response.end(rest.length === 1 ? rest[0] : Buffer.concat(rest.map(chunkBytes)));
+      if (this.request.method !== "HEAD" && rest.length) this.response.end(joinChunks(rest));
       else this.response.end();
     }
     this.request.markFinished();
@@ -378,7 +374,6 @@ export class RequestHandler {
    */
   static checkXsrf = true;
 
-
   // ---------------------------------------------------------------- life cycle
 
   /** Which methods this handler class implements (for `Allow` on a 405). */
@@ -411,7 +406,6 @@ export class RequestHandler {
       appLog.error(`Exception in onConnectionClose: ${(err as Error)?.stack ?? err}`);
     }
   }
-
 
   /** Runs the request: body, current user, `prepare()`, the method, `finish()`; errors become error pages. */
   async execute(pathArgs: string[]): Promise<void> {
