@@ -28,33 +28,23 @@ import {
   ENV_GRACE, ENV_INSPECT, ENV_LIVE_RELOAD, ENV_PRELOAD_DEPS, ENV_PREWARM, ENV_REPORT_FD, ENV_SOCKETS, ENV_STANDBY, ENV_TDEV, type Report,
 } from "./protocol.js";
 import { bindPort, HeldSockets, portInUse, probePort, type HeldHandle } from "./sockets.js";
+import type { TdevArgs } from "./args.js";
 import { Standby } from "./standby.js";
 import { Watcher } from "./watcher.js";
 
 /** Everything the engine needs. */
-export interface SupervisorOptions {
-  entry: string;
-  args: string[];
-  nodeFlags: string[];
+export interface SupervisorOptions
+  extends Pick<
+      TdevArgs,
+      | "entry" | "args" | "nodeFlags" | "watch" | "ignore" | "poll" | "pollInterval" | "debounce" | "killSignal"
+      | "grace" | "exitOnCrash" | "clear" | "liveReload" | "standby" | "envFiles"
+    >,
+    Partial<Pick<TdevArgs, "port" | "host">> {
   cwd: string;
   env: NodeJS.ProcessEnv;
   registerUrl: string;
   preloadUrl: string;
   errorServer: string;
-  watch: string[];
-  ignore: string[];
-  poll: boolean;
-  pollInterval: number;
-  debounce: number;
-  killSignal: NodeJS.Signals;
-  grace: number;
-  exitOnCrash: boolean;
-  clear: boolean;
-  liveReload: boolean;
-  standby: boolean;
-  port?: number;
-  host?: string;
-  envFiles: string[];
   /** Let the standby import the app's packages before it is needed (default true). */
   warmDeps?: boolean;
   /** Exit (status 0) when the app exits cleanly, instead of waiting for a change (in-app mode). */
