@@ -6,7 +6,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, projectRoot, spawnProcess, until, type Spawned } from "../helpers/http.js";
+import { childPids, freePort, projectRoot, spawnProcess, until, type Spawned } from "../helpers/http.js";
 
 const BIN = path.join(projectRoot, "bin/typhoon.js");
 const SITE = "test/fixtures/deploy/site.ts";
@@ -25,18 +25,6 @@ function get(port: number, p: string): Promise<{ status: number; body: string }>
     req.on("error", (e) => resolve({ status: 0, body: String(e) }));
     req.setTimeout(5000, () => req.destroy());
   });
-}
-
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const st = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      if (Number(st.slice(st.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(d));
-    } catch { /* gone */ }
-  }
-  return out;
 }
 
 function typhoon(args: string[]) {

@@ -87,6 +87,21 @@ export function spawnProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv
   };
 }
 
+/** The pids whose parent is `pid`, read from /proc. */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      if (Number(st.slice(st.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -4,7 +4,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, spawnTs, until, type Spawned } from "../helpers/http.js";
+import { childPids, freePort, spawnTs, until, type Spawned } from "../helpers/http.js";
 
 const GROUP = "test/fixtures/process/group.ts";
 const FORKED = "test/fixtures/process/forked.ts";
@@ -24,18 +24,6 @@ afterEach(() => {
     for (const pid of pids) try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
   }
 });
-
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const st = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      if (Number(st.slice(st.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(d));
-    } catch { /* gone */ }
-  }
-  return out;
-}
 
 function alive(pid: number): boolean {
   try {
