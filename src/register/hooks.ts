@@ -38,30 +38,11 @@ type NextLoad = (url: string, context?: LoadContext) => LoadResult | Promise<Loa
 /** Data passed by `register()`. */
 export interface HooksData {
   prewarm?: boolean;
-  /** Under a launcher (tdev): its pid; the process ends itself once that parent is gone. */
-  parentPid?: number;
 }
 
-/**
- * Called once on the hooks thread: pre-warms esbuild when a launcher's standby process asks for it, and
- * under a launcher watches for the launcher's death. The watch runs here, not on the main thread, so it
- * still runs while the main thread is blocked in a synchronous wait on this thread; and it costs no
- * thread of its own (an idle extra thread wakes a few times a second).
- */
+/** Called once on the hooks thread; pre-warms esbuild when a launcher's standby process asks for it. */
 export async function initialize(data: HooksData | undefined): Promise<void> {
   if (data?.prewarm) void prewarm();
-  const parentPid = data?.parentPid;
-  if (parentPid !== undefined) {
-    setInterval(() => {
-      if (process.ppid === parentPid) return;
-      // The app leads its own process group (the launcher spawns it detached): take its children too.
-      try {
-        process.kill(-process.pid, "SIGKILL");
-      } catch {
-        process.kill(process.pid, "SIGKILL");
-      }
-    }, 500).unref();
-  }
 }
 
 const JS_TO_TS: Record<string, string[]> = {

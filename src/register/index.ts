@@ -29,9 +29,7 @@ if (!g[key]) {
   g[key] = true;
   installSourceMaps();
   installCommonJsHooks();
-  register("./hooks.js", import.meta.url, {
-    data: { prewarm: process.env.TYPHOON_PREWARM === "1", parentPid: process.env.TYPHOON_TDEV === "1" ? process.ppid : undefined },
-  });
+  register("./hooks.js", import.meta.url, { data: { prewarm: process.env.TYPHOON_PREWARM === "1" } });
 }
 
 export { TransformError, codeFrame, isTypeScript } from "./transform.js";
