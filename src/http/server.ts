@@ -72,6 +72,9 @@ type TrackedResponse = http.ServerResponse & { [IN_FLIGHT]?: Set<http.ServerResp
 function untrackResponse(this: TrackedResponse): void {
   this[IN_FLIGHT]?.delete(this);
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 let signalsInstalled = false;
 
 function installSignalHandlers(): void {
@@ -96,8 +99,11 @@ export class HTTPServer {
   /** The underlying Node server. */
   readonly server: http.Server;
   private readonly context: RequestContext;
+  // Responses not fully handed to the socket when the request listener returned. A synchronous handler's
+  // small response is, so the common request costs no bookkeeping here.
   private readonly inFlight = new Set<http.ServerResponse>();
-  private stopping = false;
+  private closeConnections = false;
+  private requests = 0;
   /** Sockets handed to `app.handleUpgrade` and still open (WebSockets): closed by `stop()`. */
   private readonly upgraded = new Set<Duplex>();
 
@@ -116,19 +122,49 @@ export class HTTPServer {
       },
       (req, res) => this.onRequest(req, res),
     );
+    // Node counts a connection whose response has ended but is still being sent as idle, and would cut
+    // that response short; its close() and our stop() call this, so guard it while such a response exists.
+    const closeIdle = this.server.closeIdleConnections.bind(this.server);
+    this.server.closeIdleConnections = () => {
+      for (const res of this.inFlight) if (res.writableEnded) return;
+      closeIdle();
+    };
     this.server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
     this.server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    this.inFlight.add(res);
-    (res as TrackedResponse)[IN_FLIGHT] = this.inFlight;
-    res.on("close", untrackResponse);
+    this.requests++;
     // While stopping, a request on a kept-alive connection is answered and the connection closed, so
     // the client's next request goes to whoever listens now (the new process of a reload).
-    if (this.stopping) res.shouldKeepAlive = false;
+    if (this.closeConnections) res.shouldKeepAlive = false;
     if (typeof this.app === "function") this.app(req, res);
     else void this.app.handleRequest(req, res, this.context);
+    if (!res.writableFinished) {
+      this.inFlight.add(res);
+      (res as TrackedResponse)[IN_FLIGHT] = this.inFlight;
+      res.on("close", untrackResponse);
+    }
+  }
+
+  /** How many requests this server has received. */
+  get requestCount(): number {
+    return this.requests;
+  }
+
+  /** How many requests are being answered (received, response not yet ended or abandoned). */
+  get requestsInFlight(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * From now on every response, including those in flight whose headers are not sent yet, closes its
+   * connection once sent (used by `stop()` and by a draining worker), so a kept-alive client moves on
+   * to whoever listens next.
+   */
+  closeConnectionsAfterResponses(): void {
+    this.closeConnections = true;
+    for (const res of this.inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -208,17 +244,15 @@ export class HTTPServer {
    * what is left. Resolves when the server is closed.
    */
   async stop(): Promise<void> {
-    this.stopping = true;
     liveServers.delete(this);
-    for (const res of this.inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+    this.closeConnectionsAfterResponses();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
     const deadline = Date.now() + this.options.stopTimeout;
     // Upgraded sockets are outside Node's connection tracking: ask their WebSockets to close (1001).
     const app = this.app as Partial<Application> & { closeUpgraded?: (sockets: Iterable<Duplex>) => void };
     if (this.upgraded.size && typeof app === "object" && typeof app.closeUpgraded === "function") app.closeUpgraded(this.upgraded);
     while ((this.inFlight.size > 0 || this.upgraded.size) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       this.server.closeIdleConnections();
     }
     for (const socket of this.upgraded) socket.destroy();

@@ -1,5 +1,4 @@
 import cluster from "node:cluster";
-import type http from "node:http";
 import net from "node:net";
 import type { HTTPServer } from "../http/server.js";
 import { genLog } from "../log/logger.js";
@@ -10,13 +9,7 @@ import { isTyphoonMessage, type ToPrimary, type ToWorker, type WorkerStats } fro
  * The worker side of a process group: counts requests, answers the primary's questions, and drains
  * on the primary's word. Every HTTPServer that listens in a worker is attached here.
  */
-interface Attached {
-  server: HTTPServer;
-  inFlight: Set<http.ServerResponse>;
-}
-
-const attached: Attached[] = [];
-let requests = 0;
+const attached: HTTPServer[] = [];
 let draining = false;
 let installed = false;
 const pendingStatus = new Map<number, (status: unknown) => void>();
@@ -49,23 +42,15 @@ function install(): void {
 /** What this worker reports to the primary's status table. */
 export function stats(): WorkerStats {
   const mem = process.memoryUsage();
+  const requests = attached.reduce((sum, server) => sum + server.requestCount, 0);
   return { requests, rss: mem.rss, heapUsed: mem.heapUsed };
 }
 
-/** Called for every HTTPServer about to listen in a worker: counts and tracks its requests. */
+/** Called for every HTTPServer about to listen in a worker: its requests count in this worker's stats. */
 export function attachServer(server: HTTPServer): void {
-  if (!isWorker() || attached.some((a) => a.server === server)) return;
+  if (!isWorker() || attached.includes(server)) return;
   install();
-  const entry: Attached = { server, inFlight: new Set() };
-  attached.push(entry);
-  server.server.prependListener("request", (_req: http.IncomingMessage, res: http.ServerResponse) => {
-    requests++;
-    entry.inFlight.add(res);
-    res.once("close", () => entry.inFlight.delete(res));
-    // While draining, every response closes its connection, so a keep-alive client moves to another
-    // worker after its current request instead of finding a closed socket.
-    if (draining) closeAfter(res);
-  });
+  attached.push(server);
   server.server.once("listening", () => {
     releaseChannel();
     if (identity().readyOn === "listening") send({ typhoon: "ready" });
@@ -103,16 +88,6 @@ export function requestGroupStatus(timeoutMs = 2000): Promise<unknown> {
   });
 }
 
-function closeAfter(res: http.ServerResponse): void {
-  if (res.headersSent) return;
-  res.shouldKeepAlive = false;
-  try {
-    res.setHeader("Connection", "close");
-  } catch {
-    /* HTTP/2 compat responses refuse connection headers */
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -130,8 +105,10 @@ export async function drain(timeout: number): Promise<void> {
     setTimeout(() => process.exit(0), timeout).unref();
     return;
   }
-  const closed = attached.map(({ server, inFlight }) => {
-    for (const res of inFlight) closeAfter(res);
+  const closed = attached.map((server) => {
+    // Every response from now on closes its connection, so a keep-alive client moves to another worker
+    // after its current request instead of finding a closed socket.
+    server.closeConnectionsAfterResponses();
     // net.Server's close, not http.Server's: the latter also destroys idle keep-alive sockets at once.
     return new Promise<void>((resolve) => net.Server.prototype.close.call(server.server, () => resolve()));
   });
@@ -141,12 +118,12 @@ export async function drain(timeout: number): Promise<void> {
   // Idle keep-alive connections get a moment to send one more request (answered with Connection: close).
   const idleWait = Math.min(1000, timeout / 2);
   if (!(await Promise.race([allClosed, sleep(idleWait).then(() => false)]))) {
-    for (const a of attached) a.server.server.closeIdleConnections();
+    for (const server of attached) server.server.closeIdleConnections();
     while (Date.now() < deadline && !(await Promise.race([allClosed, sleep(20).then(() => false)]))) {
-      for (const a of attached) a.server.server.closeIdleConnections();
+      for (const server of attached) server.server.closeIdleConnections();
     }
   }
-  for (const a of attached) a.server.server.closeAllConnections();
+  for (const server of attached) server.server.closeAllConnections();
   await Promise.race([allClosed, sleep(500)]);
   genLog.info(`worker ${identity().taskId} (pid ${process.pid}) drained, exiting`);
   send({ typhoon: "stats-reply", id: 0, ...stats() });

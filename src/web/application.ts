@@ -190,9 +190,14 @@ export class Application {
     }
     const handler = new Handler(this, request, res);
     handler.initialize(initArgs);
-    (res as ResponseWithHandler)[HANDLER] = handler;
-    res.on("close", onResponseClose);
-    return handler.execute(match ? match.pathArgs : []);
+    const done = handler.execute(match ? match.pathArgs : []);
+    // A handler still running once execute() yields hears of the client leaving. One that finished
+    // synchronously (most) needs no listener: nothing can close the response before this line runs.
+    if (!handler.finished) {
+      (res as ResponseWithHandler)[HANDLER] = handler;
+      res.on("close", onResponseClose);
+    }
+    return done;
   }
 
   /**

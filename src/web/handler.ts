@@ -21,6 +21,10 @@ export interface ErrorInfo {
 /** HTTP methods a handler may implement (others get 405). */
 export const SUPPORTED_METHODS = ["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"] as const;
 
+/** Each supported method's handler method name (`GET` → `get`), looked up once per request. */
+const METHOD_NAMES: ReadonlyMap<string, string> = new Map(SUPPORTED_METHODS.map((m) => [m, m.toLowerCase()]));
+const NO_PATH_ARGS = Object.freeze([]) as unknown as string[];
+
 function chunkBytes(chunk: string | Buffer): Buffer {
   return typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
 }
@@ -214,7 +218,9 @@ export class RequestHandler {
   /** Sets the `Etag` header from `computeEtag()`, if it gives one. */
   setEtagHeader(): void {
     const etag = this.computeEtag();
-    if (etag) this._headers.setTrusted("etag", "Etag", headerValue(etag));
+    if (!etag) return;
+    // The default Etag is a quoted hex digest; one from an overridden computeEtag() is checked like any header.
+    this._headers.setTrusted("etag", "Etag", this.computeEtag === defaultComputeEtag ? etag : headerValue(etag));
   }
 
   /** Whether the request's `If-None-Match` matches this response's `Etag`. */
@@ -411,8 +417,9 @@ export class RequestHandler {
   async execute(pathArgs: string[]): Promise<void> {
     try {
       const method = this.request.method;
-      if (!(SUPPORTED_METHODS as readonly string[]).includes(method)) throw new HTTPError(405);
-      this.pathArgs = pathArgs.map((a) => this.decodeArgument(a));
+      const methodName = METHOD_NAMES.get(method);
+      if (methodName === undefined) throw new HTTPError(405);
+      this.pathArgs = pathArgs.length ? pathArgs.map((a) => this.decodeArgument(a)) : NO_PATH_ARGS;
       // Each step awaits only when it returned a promise: a synchronous handler costs no extra ticks.
       // A streamed body is read after prepare() (as Tornado's @stream_request_body), so prepare() can set up
       // its destination, or refuse before a byte is read.
@@ -429,7 +436,7 @@ export class RequestHandler {
       if (streamed) await this.receiveBody();
       // As in Tornado, a method the handler lacks is a 405 found after prepare(), so prepare-time checks
       // (an ErrorHandler's 404, authentication) answer first.
-      let fn = (this as unknown as Record<string, unknown>)[method.toLowerCase()];
+      let fn = (this as unknown as Record<string, unknown>)[methodName];
       if (typeof fn !== "function" && method === "HEAD") fn = (this as unknown as Record<string, unknown>).get;
       if (typeof fn !== "function") {
         throw new HTTPError(405, undefined, { headers: { Allow: this.allowedMethods().join(", ") } });
@@ -447,3 +454,5 @@ export class RequestHandler {
     }
   }
 }
+
+const defaultComputeEtag = RequestHandler.prototype.computeEtag;

@@ -1,5 +1,8 @@
 import type { HandlerClass } from "./handler.js";
 
+// Shared by every match of a route without groups: callers only read it.
+const NO_GROUPS: string[] = [];
+
 /** One route: a pattern matched against the whole request path, the handler class and its init args. */
 export class URLSpec {
   readonly regex: RegExp;
@@ -22,6 +25,7 @@ export class URLSpec {
   match(path: string): string[] | null {
     const m = this.regex.exec(path);
     if (!m) return null;
+    if (m.length === 1) return NO_GROUPS;
     return m.slice(1).map((g) => g ?? "");
   }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import http from "node:http";
 import path from "node:path";
 import fs from "node:fs";
+import net from "node:net";
 import { Application, HTTPServer, RequestHandler } from "typhoon";
 import { rawRequest, serve, spawnTs, tempDir, until, type TestServer } from "../helpers/http.js";
 
@@ -103,6 +104,55 @@ describe("HTTPServer", () => {
     expect(text).toMatch(/^HTTP\/1\.1 200/);
     expect(text).toMatch(/Connection: close/i);
     await stopped;
+  });
+
+  it("stop() does not wait for a connection that never sent a request", async () => {
+    const app = new Application([["/slow", Slow]], { logFunction: () => {} });
+    const server = new HTTPServer(app, { handleSignals: false, stopTimeout: 8000 });
+    const port = await server.listen(0, "127.0.0.1");
+    const silent = net.connect(port, "127.0.0.1");
+    await new Promise((r) => silent.once("connect", r));
+    const t0 = Date.now();
+    await server.stop();
+    expect(Date.now() - t0).toBeLessThan(4000);
+    silent.destroy();
+  });
+
+  it("stop() lets a large response that is still being sent arrive whole", async () => {
+    const size = 32 * 1024 * 1024;
+    class Big extends RequestHandler {
+      get() { this.write(Buffer.alloc(size, 97)); }
+    }
+    const app = new Application([["/big", Big]], { logFunction: () => {} });
+    const server = new HTTPServer(app, { handleSignals: false });
+    const port = await server.listen(0, "127.0.0.1");
+    let received = 0;
+    const done = new Promise<number>((resolve, reject) => {
+      http.get({ host: "127.0.0.1", port, path: "/big", agent: false }, (res) => {
+        // Read nothing until the server is stopping, so most of the body is still in the server's buffers.
+        res.pause();
+        res.once("readable", () => {
+          void server.stop();
+          setTimeout(() => {
+            res.on("data", (c: Buffer) => (received += c.length));
+            res.on("end", () => resolve(received));
+            res.on("error", reject);
+            res.resume();
+          }, 300);
+        });
+      }).on("error", reject);
+    });
+    expect(await done).toBe(size);
+  });
+
+  it("counts the requests it received", async () => {
+    const app = new Application([["/echo/(.*)", Echo]], { logFunction: () => {} });
+    const server = new HTTPServer(app, { handleSignals: false });
+    const port = await server.listen(0, "127.0.0.1");
+    for (let i = 0; i < 3; i++) await fetch(`http://127.0.0.1:${port}/echo/${i}`).then((r) => r.text());
+    expect(server.requestCount).toBe(3);
+    expect(server.requestsInFlight).toBe(0);
+    await server.stop();
   });
 
   it("closes a connection whose request head does not arrive within headerTimeout (408)", async () => {
