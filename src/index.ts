@@ -23,7 +23,7 @@ export { HTTPServer, resolveServerOptions, type HTTPServerOptions, type Resolved
 export { HTTPServerRequest, type HTTPFile, type Arguments } from "./http/request.js";
 export { isValidIp } from "./http/xheaders.js";
 export { xhtmlEscape, escape } from "./util/escape.js";
-export { Logger, accessLog, appLog, genLog } from "./log/logger.js";
+export { Logger, AccessLogger, accessLog, appLog, genLog } from "./log/logger.js";
 
 // options (tornado.options)
 export {

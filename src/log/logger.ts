@@ -1,4 +1,5 @@
 import kleur from "kleur";
+import { LineBuffer } from "./line-buffer.js";
 
 /** Whether log output may use colour: a TTY on stderr, no `NO_COLOR`, and `FORCE_COLOR` not "0". */
 export function colorEnabled(stream: NodeJS.WriteStream = process.stderr): boolean {
@@ -16,6 +17,16 @@ kleur.enabled = COLOR;
 /** Whether the log is coloured (decided once, at start-up). */
 export function logColor(): boolean {
   return COLOR;
+}
+
+/** The status code coloured by class (green 2xx, cyan 3xx, yellow 4xx, red 5xx) when colour is on. */
+export function colorStatus(status: number): string {
+  const text = String(status);
+  if (!COLOR) return text;
+  if (status >= 500) return kleur.red(text);
+  if (status >= 400) return kleur.yellow(text);
+  if (status >= 300) return kleur.cyan(text);
+  return kleur.green(text);
 }
 
 /** A log level, from least to most severe. */
@@ -47,16 +58,8 @@ function stamp(): string {
 
 // Lines are queued and written once per turn of the event loop: one write for many requests.
 // Errors are written at once, so nothing that explains a crash waits in the queue.
-let pending: string[] = [];
-let scheduled = false;
-function flushPending(): void {
-  scheduled = false;
-  if (!pending.length) return;
-  const text = pending.join("");
-  pending = [];
-  process.stderr.write(text);
-}
-process.on("exit", flushPending);
+const pending = new LineBuffer(process.stderr);
+process.on("exit", () => pending.flush());
 
 function initialLevel(): Level | false {
   const env = process.env.TYPHOON_LOG_LEVEL;
@@ -96,20 +99,18 @@ export class Logger {
   /** Writes `message` at `level`. */
   log(level: Level, message: string): void {
     if (SEVERITY[level] < this.threshold) return;
-    const line = `${this.prefix(level)} ${message}\n`;
     if (level === "error") {
-      flushPending();
-      process.stderr.write(line);
+      pending.flush();
+      process.stderr.write(`${this.prefix(level)}${message}\n`);
       return;
     }
-    pending.push(line);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flushPending);
-    }
+    pending.text(this.prefix(level));
+    pending.text(message);
+    pending.endLine();
   }
 
-  private prefix(level: Level): string {
+  /** `[I 251125 16:00:00 name] ` for `level`, built (and coloured) once a second. */
+  protected prefix(level: Level): string {
     const now = stamp();
     if (now !== this.prefixStamp) {
       this.prefixStamp = now;
@@ -119,6 +120,7 @@ export class Logger {
     if (prefix === undefined) {
       prefix = `[${LEVEL_TAG[level]} ${now} ${this.name}]`;
       if (COLOR) prefix = LEVEL_COLOR[level](prefix);
+      prefix += " ";
       this.prefixes[level] = prefix;
     }
     return prefix;
@@ -134,8 +136,36 @@ export class Logger {
   error(message: string): void { this.log("error", message); }
 }
 
+/** The access log: Tornado's `log_request`, one line per finished request. */
+export class AccessLogger extends Logger {
+  /**
+   * Logs `200 GET /path (127.0.0.1) 0.52ms` at info (status < 400), warning (< 500) or error. The
+   * plain line is formatted straight into the output buffer: it runs for every request.
+   */
+  request(status: number, method: string, uri: string, remoteIp: string, ms: number): void {
+    const level: Level = status < 400 ? "info" : status < 500 ? "warning" : "error";
+    if (!this.isEnabledFor(level)) return;
+    if (COLOR || level === "error") {
+      this.log(level, `${colorStatus(status)} ${method} ${uri} (${remoteIp}) ${formatMs(ms)}ms`);
+      return;
+    }
+    pending.text(this.prefix(level));
+    pending.integer(status);
+    pending.text(" ");
+    pending.text(method);
+    pending.text(" ");
+    pending.text(uri);
+    pending.text(" (");
+    pending.text(remoteIp);
+    pending.text(") ");
+    pending.milliseconds(ms);
+    pending.text("ms");
+    pending.endLine();
+  }
+}
+
 /** Per-request access log (`200 GET / (127.0.0.1) 0.52ms`). */
-export const accessLog = new Logger("typhoon.access");
+export const accessLog = new AccessLogger("typhoon.access");
 /** Errors from application code. */
 export const appLog = new Logger("typhoon.application");
 /** Everything else: server life cycle, configuration warnings. */

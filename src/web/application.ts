@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HTTPServerRequest, type RequestContext } from "../http/request.js";
 import { HTTPServer, type HTTPServerOptions, resolveServerOptions, requestContextOf } from "../http/server.js";
-import { accessLog, formatMs } from "../log/logger.js";
-import { colorStatus } from "../log/status-color.js";
+import { accessLog } from "../log/logger.js";
 import { HTTPError } from "./errors.js";
 import { ErrorHandler } from "./error-handler.js";
 import type { HandlerClass, RequestHandler } from "./handler.js";
@@ -165,11 +164,8 @@ export class Application {
   /** Writes the access-log line for a finished request (or calls `logFunction`). */
   logRequest(handler: RequestHandler): void {
     if (this.settings.logFunction) return this.settings.logFunction(handler);
-    const status = handler.getStatus();
-    const level = status < 400 ? "info" : status < 500 ? "warning" : "error";
-    if (!accessLog.isEnabledFor(level)) return;
     const r = handler.request;
-    accessLog.log(level, `${colorStatus(status)} ${r.method} ${r.uri} (${r.remoteIp}) ${formatMs(r.requestTime())}ms`);
+    accessLog.request(handler.getStatus(), r.method, r.uri, r.remoteIp, r.requestTime());
   }
 
   /** Routes one request and runs its handler. */

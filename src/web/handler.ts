@@ -24,6 +24,11 @@ export const SUPPORTED_METHODS = ["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT
 /** Each supported method's handler method name (`GET` → `get`), looked up once per request. */
 const METHOD_NAMES: ReadonlyMap<string, string> = new Map(SUPPORTED_METHODS.map((m) => [m, m.toLowerCase()]));
 const NO_PATH_ARGS = Object.freeze([]) as unknown as string[];
+/** The one promise every synchronously finished step or response returns. */
+const DONE: Promise<void> = Promise.resolve();
+
+/** The steps of a request, in order (see `RequestHandler.execute`). */
+const Step = { Body: 0, Hooks: 1, CurrentUser: 2, Prepare: 3, StreamedBody: 4, Method: 5, Finish: 6 } as const;
 
 function chunkBytes(chunk: string | Buffer): Buffer {
   return typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
@@ -192,13 +197,13 @@ export class RequestHandler {
    * backpressure). Without a `Content-Length` the response is chunked.
    */
   flush(): Promise<void> {
-    if (this._finished || this._connectionClosed) return Promise.resolve();
+    if (this._finished || this._connectionClosed) return DONE;
     if (!this._headersWritten) this.writeHeadersNow(undefined);
     const chunks = this._buffer;
     this._buffer = [];
-    if (this.request.method === "HEAD" || chunks.length === 0) return Promise.resolve();
+    if (this.request.method === "HEAD" || chunks.length === 0) return DONE;
     const ok = this.response.write(joinChunks(chunks));
-    if (ok) return Promise.resolve();
+    if (ok) return DONE;
     return new Promise((resolve) => {
       const done = () => { this.response.off("drain", done); this.response.off("close", done); resolve(); };
       this.response.on("drain", done);
@@ -268,7 +273,7 @@ export class RequestHandler {
     } catch (err) {
       appLog.error(`Exception in onFinish: ${(err as Error)?.stack ?? err}`);
     }
-    return Promise.resolve();
+    return DONE;
   }
 
   /** Sends a redirect (302, or 301 when `permanent`) to `url` and finishes. */
@@ -414,45 +419,99 @@ export class RequestHandler {
   }
 
   /** Runs the request: body, current user, `prepare()`, the method, `finish()`; errors become error pages. */
-  async execute(pathArgs: string[]): Promise<void> {
+  execute(pathArgs: string[]): Promise<void> {
     try {
-      const method = this.request.method;
-      const methodName = METHOD_NAMES.get(method);
-      if (methodName === undefined) throw new HTTPError(405);
+      if (!METHOD_NAMES.has(this.request.method)) throw new HTTPError(405);
       this.pathArgs = pathArgs.length ? pathArgs.map((a) => this.decodeArgument(a)) : NO_PATH_ARGS;
-      // Each step awaits only when it returned a promise: a synchronous handler costs no extra ticks.
-      // A streamed body is read after prepare() (as Tornado's @stream_request_body), so prepare() can set up
-      // its destination, or refuse before a byte is read.
-      const streamed = (this.constructor as typeof RequestHandler).streamRequestBody;
-      const body = streamed ? undefined : this.receiveBody();
-      if (body) await body;
-      const hooks = this.application.runRequestHooks(this);
-      if (hooks) await hooks;
-      const user = this.getCurrentUser();
-      this.currentUser = isThenable(user) ? await user : user;
-      const prepared = this.prepare();
-      if (isThenable(prepared)) await prepared;
-      if (this._finished) return;
-      if (streamed) await this.receiveBody();
-      // As in Tornado, a method the handler lacks is a 405 found after prepare(), so prepare-time checks
-      // (an ErrorHandler's 404, authentication) answer first.
-      let fn = (this as unknown as Record<string, unknown>)[methodName];
-      if (typeof fn !== "function" && method === "HEAD") fn = (this as unknown as Record<string, unknown>).get;
-      if (typeof fn !== "function") {
-        throw new HTTPError(405, undefined, { headers: { Allow: this.allowedMethods().join(", ") } });
+    } catch (err) {
+      this.handleRequestException(err);
+      return DONE;
+    }
+    return this.runSteps(Step.Body);
+  }
+
+  // The steps run synchronously until one has to wait; from there `awaitSteps` goes on. A handler that
+  // never waits then costs no promise and no extra tick.
+  private runSteps(step: number): Promise<void> {
+    try {
+      for (; step <= Step.Finish; step++) {
+        const pending = this.runStep(step);
+        if (pending) return this.awaitSteps(pending, step + 1);
       }
-      const result = (fn as (...args: string[]) => unknown).apply(this, this.pathArgs);
-      if (isThenable(result)) await result;
-      if (!this._finished && !this._connectionClosed) void this.finish();
-      else if (!this._finished) {
-        this._finished = true;
-        this.request.markFinished();
-        this.application.logRequest(this);
+    } catch (err) {
+      this.handleRequestException(err);
+    }
+    return DONE;
+  }
+
+  private async awaitSteps(pending: PromiseLike<unknown>, step: number): Promise<void> {
+    try {
+      await pending;
+      for (; step <= Step.Finish; step++) {
+        const next = this.runStep(step);
+        if (next) await next;
       }
     } catch (err) {
       this.handleRequestException(err);
     }
   }
+
+  /** Runs one step of the request; returns a promise when the step has to be waited for. */
+  private runStep(step: number): PromiseLike<unknown> | undefined {
+    const streamed = (this.constructor as typeof RequestHandler).streamRequestBody;
+    switch (step) {
+      case Step.Body:
+        // A streamed body is read after prepare() (as Tornado's @stream_request_body), so prepare() can
+        // set up its destination, or refuse before a byte is read.
+        return streamed ? undefined : this.receiveBody();
+      case Step.Hooks:
+        return this.application.runRequestHooks(this);
+      case Step.CurrentUser: {
+        const user = this.getCurrentUser();
+        if (!isThenable(user)) {
+          this.currentUser = user;
+          return undefined;
+        }
+        return user.then((resolved) => {
+          this.currentUser = resolved;
+        });
+      }
+      case Step.Prepare: {
+        const prepared = this.prepare();
+        return isThenable(prepared) ? prepared : undefined;
+      }
+      case Step.StreamedBody:
+        return streamed && !this._finished ? this.receiveBody() : undefined;
+      case Step.Method:
+        return this._finished ? undefined : this.callMethod();
+      default:
+        if (this._finished) return undefined;
+        if (!this._connectionClosed) {
+          void this.finish();
+        } else {
+          this._finished = true;
+          this.request.markFinished();
+          this.application.logRequest(this);
+        }
+        return undefined;
+    }
+  }
+
+  /** Calls the handler method for the request's HTTP method with the path arguments. */
+  private callMethod(): PromiseLike<unknown> | undefined {
+    const method = this.request.method;
+    // As in Tornado, a method the handler lacks is a 405 found after prepare(), so prepare-time checks
+    // (an ErrorHandler's 404, authentication) answer first.
+    const methods = this as unknown as Record<string, unknown>;
+    let fn = methods[METHOD_NAMES.get(method)!];
+    if (typeof fn !== "function" && method === "HEAD") fn = methods.get;
+    if (typeof fn !== "function") {
+      throw new HTTPError(405, undefined, { headers: { Allow: this.allowedMethods().join(", ") } });
+    }
+    const result = (fn as (...args: string[]) => unknown).apply(this, this.pathArgs);
+    return isThenable(result) ? result : undefined;
+  }
+
 }
 
 const defaultComputeEtag = RequestHandler.prototype.computeEtag;
