@@ -1,5 +1,7 @@
 import type { IncomingMessage, IncomingHttpHeaders } from "node:http";
 import type { TLSSocket } from "node:tls";
+// Imported, not the global: Node defines the global `performance` as a lazy getter, a slow lookup per call.
+import { performance } from "node:perf_hooks";
 import { protocolFromHeaders, remoteIpFromHeaders } from "./xheaders.js";
 
 /** A file from a `multipart/form-data` body. */

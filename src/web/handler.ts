@@ -21,8 +21,21 @@ export interface ErrorInfo {
 /** HTTP methods a handler may implement (others get 405). */
 export const SUPPORTED_METHODS = ["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"] as const;
 
-/** Each supported method's handler method name (`GET` → `get`), looked up once per request. */
-const METHOD_NAMES: ReadonlyMap<string, string> = new Map(SUPPORTED_METHODS.map((m) => [m, m.toLowerCase()]));
+/** The handler method's name for a supported HTTP method (`GET` → `get`), else undefined. */
+function methodName(method: string): string | undefined {
+  // A switch, not a Map: Node hands every request the same interned method string, so each case is a
+  // pointer comparison.
+  switch (method) {
+    case "GET": return "get";
+    case "HEAD": return "head";
+    case "POST": return "post";
+    case "DELETE": return "delete";
+    case "PATCH": return "patch";
+    case "PUT": return "put";
+    case "OPTIONS": return "options";
+    default: return undefined;
+  }
+}
 const NO_PATH_ARGS = Object.freeze([]) as unknown as string[];
 /** The one promise every synchronously finished step or response returns. */
 const DONE: Promise<void> = Promise.resolve();
@@ -421,7 +434,7 @@ export class RequestHandler {
   /** Runs the request: body, current user, `prepare()`, the method, `finish()`; errors become error pages. */
   execute(pathArgs: string[]): Promise<void> {
     try {
-      if (!METHOD_NAMES.has(this.request.method)) throw new HTTPError(405);
+      if (methodName(this.request.method) === undefined) throw new HTTPError(405);
       this.pathArgs = pathArgs.length ? pathArgs.map((a) => this.decodeArgument(a)) : NO_PATH_ARGS;
     } catch (err) {
       this.handleRequestException(err);
@@ -458,12 +471,11 @@ export class RequestHandler {
 
   /** Runs one step of the request; returns a promise when the step has to be waited for. */
   private runStep(step: number): PromiseLike<unknown> | undefined {
-    const streamed = (this.constructor as typeof RequestHandler).streamRequestBody;
     switch (step) {
       case Step.Body:
         // A streamed body is read after prepare() (as Tornado's @stream_request_body), so prepare() can
         // set up its destination, or refuse before a byte is read.
-        return streamed ? undefined : this.receiveBody();
+        return this.streamsBody() ? undefined : this.receiveBody();
       case Step.Hooks:
         return this.application.runRequestHooks(this);
       case Step.CurrentUser: {
@@ -481,7 +493,7 @@ export class RequestHandler {
         return isThenable(prepared) ? prepared : undefined;
       }
       case Step.StreamedBody:
-        return streamed && !this._finished ? this.receiveBody() : undefined;
+        return !this._finished && this.streamsBody() ? this.receiveBody() : undefined;
       case Step.Method:
         return this._finished ? undefined : this.callMethod();
       default:
@@ -497,13 +509,17 @@ export class RequestHandler {
     }
   }
 
+  private streamsBody(): boolean {
+    return (this.constructor as typeof RequestHandler).streamRequestBody;
+  }
+
   /** Calls the handler method for the request's HTTP method with the path arguments. */
   private callMethod(): PromiseLike<unknown> | undefined {
     const method = this.request.method;
     // As in Tornado, a method the handler lacks is a 405 found after prepare(), so prepare-time checks
     // (an ErrorHandler's 404, authentication) answer first.
     const methods = this as unknown as Record<string, unknown>;
-    let fn = methods[METHOD_NAMES.get(method)!];
+    let fn = methods[methodName(method)!];
     if (typeof fn !== "function" && method === "HEAD") fn = methods.get;
     if (typeof fn !== "function") {
       throw new HTTPError(405, undefined, { headers: { Allow: this.allowedMethods().join(", ") } });

@@ -81,9 +81,18 @@ export class ResponseHeaders {
    * object's per-response shape (a megamorphic store per header, then a megamorphic load in Node).
    */
   toFlatList(contentLength: number | undefined): (string | number | readonly string[])[] {
-    const list: (string | number | readonly string[])[] = [];
-    for (const entry of this.entries) list.push(entry[1], entry[2]);
-    if (contentLength !== undefined && !this.has("content-length") && !this.has("transfer-encoding")) list.push("Content-Length", contentLength);
+    const entries = this.entries;
+    const withLength = contentLength !== undefined && !this.has("content-length") && !this.has("transfer-encoding");
+    const list = new Array<string | number | readonly string[]>(2 * entries.length + (withLength ? 2 : 0));
+    let at = 0;
+    for (const entry of entries) {
+      list[at++] = entry[1];
+      list[at++] = entry[2];
+    }
+    if (withLength) {
+      list[at++] = "Content-Length";
+      list[at] = contentLength;
+    }
     return list;
   }
 

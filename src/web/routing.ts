@@ -10,6 +10,8 @@ export class URLSpec {
   readonly initArgs: Record<string, unknown>;
   readonly name: string | undefined;
   private readonly reversePath: { parts: string[]; groups: number } | null;
+  // A pattern that is a plain path (`/`, `/about`, `/robots\\.txt`) matches by string comparison.
+  private readonly literal: string | undefined;
 
   constructor(pattern: string | RegExp, handlerClass: HandlerClass, initArgs: Record<string, unknown> = {}, name?: string) {
     const source = typeof pattern === "string" ? pattern : pattern.source;
@@ -19,10 +21,12 @@ export class URLSpec {
     this.initArgs = initArgs;
     this.name = name;
     this.reversePath = reversible(bare);
+    this.literal = this.regex.flags === "" && this.reversePath?.groups === 0 ? this.reversePath.parts[0] : undefined;
   }
 
   /** The capture groups if the path matches, else `null`. */
   match(path: string): string[] | null {
+    if (this.literal !== undefined) return path === this.literal ? NO_GROUPS : null;
     const m = this.regex.exec(path);
     if (!m) return null;
     if (m.length === 1) return NO_GROUPS;
@@ -58,7 +62,10 @@ function reversible(source: string): { parts: string[]; groups: number } | null 
       literal = "";
       i++;
     } else if (ch === "\\") {
-      literal += source[i + 1] ?? "";
+      // An escaped letter or digit is a class or an anchor (\d, \w, \b), not a character.
+      const next = source[i + 1] ?? "";
+      if (/[A-Za-z0-9]/.test(next)) return null;
+      literal += next;
       i += 2;
     } else if ("[]{}*+?|.^$".includes(ch)) {
       return null;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Application, RequestHandler, url } from "typhoon";
+import { Application, RequestHandler, URLSpec, url } from "typhoon";
 import { serve, type TestServer } from "../helpers/http.js";
 
 class Story extends RequestHandler {
@@ -76,5 +76,24 @@ describe("routing", () => {
     const app = new Application([url("/init", Init, {}, "init")]);
     expect(app.reverseUrl("init")).toBe("/init");
     expect(() => app.reverseUrl("missing")).toThrow(/missing not found/);
+  });
+
+  it("matches plain paths exactly, escapes included, and keeps regex semantics otherwise", () => {
+    const spec = (pattern: string | RegExp) => new URLSpec(pattern, Init);
+    expect(spec("/").match("/")).toEqual([]);
+    expect(spec("/").match("")).toBeNull();
+    expect(spec("/").match("//")).toBeNull();
+    expect(spec("/robots\\.txt").match("/robots.txt")).toEqual([]);
+    expect(spec("/robots\\.txt").match("/robotsXtxt")).toBeNull();
+    expect(spec("^/about$").match("/about")).toEqual([]);
+    expect(spec("/about").match("/About")).toBeNull();
+    expect(spec(/\/about/i).match("/About")).toEqual([]);
+    expect(spec("/v\\d").match("/v1")).toEqual([]);
+    expect(spec("/v\\d").match("/vd")).toBeNull();
+  });
+
+  it("refuses to reverse a pattern with an escaped class such as \\d", () => {
+    expect(() => new URLSpec("/v\\d/([0-9]+)", Init).reverse(1)).toThrow(/Cannot reverse/);
+    expect(new URLSpec("/files/(.+)\\.txt", Init).reverse("a")).toBe("/files/a.txt");
   });
 });
