@@ -2,6 +2,7 @@ import type { RequestHandler } from "../web/handler.js";
 import { ConfigurationError } from "../web/errors.js";
 import { requestCookies, serializeCookie, type CookieOptions } from "./cookies.js";
 import { createSignedValue, decodeSignedValue, getSignatureKeyVersion, type CookieSecret } from "./signed-value.js";
+import { Buffer } from "node:buffer";
 
 /** Options of `setSecureCookie`: cookie attributes, `expiresDays` defaulting to 30, and the format version. */
 export interface SecureCookieOptions extends CookieOptions {

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { ConfigurationError } from "../web/errors.js";
+import { Buffer } from "node:buffer";
 
 /** A cookie secret: one string, or `{ [keyVersion]: secret }` for key rotation. */
 export type CookieSecret = string | Buffer | Record<number, string | Buffer>;

@@ -5,6 +5,7 @@ import { HTTPError } from "../web/errors.js";
 import { xhtmlEscape } from "../util/escape.js";
 import { getCookie, setCookie } from "./secure-cookies.js";
 import type { CookieOptions } from "./cookies.js";
+import { Buffer } from "node:buffer";
 
 /** The raw XSRF token of a request: where it came from (cookie version, or null if new), its bytes, its time. */
 interface RawToken {

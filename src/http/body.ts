@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { HTTPError } from "../web/errors.js";
 import type { Arguments, HTTPFile, HTTPServerRequest } from "./request.js";
 import { parseMultipart } from "./multipart.js";
+import { Buffer } from "node:buffer";
 
 /**
  * Reads a whole request body, refusing more than `limit` bytes with a 413. A declared

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 const CAPACITY = 64 * 1024;
 const NEWLINE = 10;
 const ZERO = 48;

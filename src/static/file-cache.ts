@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { contentTypeFor } from "./content-type.js";
 import { sameStat, statKey, type StatKey } from "./version.js";
+import { Buffer } from "node:buffer";
 
 /**
  * What the handler needs to answer for one file, kept between requests: its real path (for the symlink

@@ -9,6 +9,7 @@ import { isInside, realRoot, rejectRawPath, statPath } from "./path.js";
 import { parseRangeHeader, resolveRange } from "./range.js";
 import { getStaticVersion, makeStaticUrl } from "./url.js";
 import { getVersionForServing, hashFileSync, resetVersions, versionForServingSync } from "./version.js";
+import { Buffer } from "node:buffer";
 
 /** Cache lifetime of versioned URLs (`?v=`): ten years, in seconds, as in Tornado. */
 export const CACHE_MAX_AGE = 86400 * 365 * 10;

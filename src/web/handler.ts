@@ -9,6 +9,9 @@ import { renderErrorPage } from "./error-page.js";
 import { appLog, genLog } from "../log/logger.js";
 import { checkEtagHeader } from "./etag.js";
 import { headerValue, ResponseHeaders } from "./response-headers.js";
+// Imported, not the global: Node defines the globals `Buffer` and `process` as getters, a slow lookup
+// on every use in a per-request path (as `performance`, see http/request.ts).
+import { Buffer } from "node:buffer";
 
 /** A `RequestHandler` subclass, as routes name them. */
 export type HandlerClass = new (application: Application, request: HTTPServerRequest, response: ServerResponse) => RequestHandler;

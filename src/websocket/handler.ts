@@ -4,6 +4,7 @@ import { appLog, genLog } from "../log/logger.js";
 import { WebSocketClosedError } from "./errors.js";
 import { registerLive, takeUpgrade } from "./upgrade.js";
 import { setSelectedProtocol, wsServerFor, type CompressionOptions } from "./servers.js";
+import { Buffer } from "node:buffer";
 
 /** Bytes queued on a socket past which `writeMessage()`'s promise waits for them to be written. */
 const WRITE_HIGH_WATER = 1024 * 1024;
