@@ -10,6 +10,7 @@ export function benchArgs(args, extra = {}) {
       rounds: { type: "string", default: "3" },
       duration: { type: "string", default: "5" },
       warmup: { type: "string", default: "2" },
+      rewarm: { type: "string", default: "1" },
       connections: { type: "string", default: "64" },
       only: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -28,6 +29,7 @@ export function benchArgs(args, extra = {}) {
     rounds: int("rounds", 1, 20),
     durationSec: int("duration", 1, 120),
     warmupSec: int("warmup", 0, 60),
+    rewarmSec: int("rewarm", 0, 60),
     connections: int("connections", 1, 10000),
     only: values.only ? new Set(values.only.split(",").map((s) => s.trim())) : null,
   };
@@ -37,5 +39,6 @@ export function benchArgs(args, extra = {}) {
 export const COMMON_USAGE = `  --rounds=N        measured rounds per server, interleaved (default 3)
   --duration=S      seconds per measured run (default 5)
   --warmup=S        seconds of warmup per server before round 1 (default 2)
+  --rewarm=S        seconds of load right before each measured run, not counted (default 1)
   --connections=N   wrk connections (default 64; wrk uses 1 thread)
   --only=a,b        run only these servers`;

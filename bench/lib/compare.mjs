@@ -1,6 +1,8 @@
 // The shared shape of an HTTP throughput bench: start every contestant once (pinned), check its
 // response, warm it up, then measure it with wrk over several interleaved rounds (the order rotates
 // each round so no contestant always runs first or last), stop everything, and report medians.
+// Each measured run follows a one-second rewarm of its server: a server left idle while the others
+// run may have shrunk its heap or dropped compiled code, and the bench measures the steady state.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,10 +16,10 @@ import { projectRoot } from "./typhoon.mjs";
 /**
  * contestants: `[{ name, start(port) → { cmd, args, env?, cwd? }, check?(res, body) → string|undefined }]`
  * (`check` returns an error message when the response is wrong). opts: `{ path, rounds, durationSec,
- * warmupSec, connections, baseline, title, log }`. Resolves to `{ rows, table }`.
+ * warmupSec, rewarmSec, connections, baseline, title, log }`. Resolves to `{ rows, table }`.
  */
 export async function compareServers(contestants, opts) {
-  const { path: urlPath = "/", rounds = 3, durationSec = 5, warmupSec = 2, connections = 64, baseline, title = "bench" } = opts;
+  const { path: urlPath = "/", rounds = 3, durationSec = 5, warmupSec = 2, rewarmSec = 1, connections = 64, baseline, title = "bench" } = opts;
   const log = opts.log ?? ((line) => process.stderr.write(line + "\n"));
   const loadBefore = os.loadavg()[0];
   log(`${title}: ${contestants.length} servers, ${rounds} rounds x ${durationSec}s, wrk -t1 -c${connections}; ${pinning().note}`);
@@ -49,6 +51,7 @@ export async function compareServers(contestants, opts) {
     for (let round = 0; round < rounds; round++) {
       const order = servers.map((_, i) => servers[(i + round) % servers.length]);
       for (const s of order) {
+        if (rewarmSec > 0) await runWrk({ url: s.url, durationSec: rewarmSec, connections });
         const cpu0 = cpuSeconds(s.server.pid);
         const r = await runWrk({ url: s.url, durationSec, connections });
         const cpu1 = cpuSeconds(s.server.pid);
@@ -93,7 +96,7 @@ export async function compareServers(contestants, opts) {
     ],
     rows,
   );
-  saveResults(title, { load, date: new Date().toISOString(), opts: { rounds, durationSec, warmupSec, connections }, pinning: pinning().note, rows, skipped });
+  saveResults(title, { load, date: new Date().toISOString(), opts: { rounds, durationSec, warmupSec, rewarmSec, connections }, pinning: pinning().note, rows, skipped });
   return { rows, table, skipped, load };
 }
 

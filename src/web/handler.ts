@@ -1,4 +1,3 @@
-import { createHash, hash } from "node:crypto";
 import type { OutgoingHttpHeader, ServerResponse } from "node:http";
 import type { Application } from "./application.js";
 import type { ResolvedSettings } from "./settings.js";
@@ -9,6 +8,8 @@ import { renderErrorPage } from "./error-page.js";
 import { appLog, genLog } from "../log/logger.js";
 import { checkEtagHeader } from "./etag.js";
 import { headerValue, ResponseHeaders } from "./response-headers.js";
+import { bodyBytes, ResponseBody } from "./response-body.js";
+import { methodName, SUPPORTED_METHODS } from "./methods.js";
 // Imported, not the global: Node defines the globals `Buffer` and `process` as getters, a slow lookup
 // on every use in a per-request path (as `performance`, see http/request.ts).
 import { Buffer } from "node:buffer";
@@ -21,41 +22,12 @@ export interface ErrorInfo {
   error?: unknown;
 }
 
-/** HTTP methods a handler may implement (others get 405). */
-export const SUPPORTED_METHODS = ["GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS"] as const;
-
-/** The handler method's name for a supported HTTP method (`GET` → `get`), else undefined. */
-function methodName(method: string): string | undefined {
-  // A switch, not a Map: Node hands every request the same interned method string, so each case is a
-  // pointer comparison.
-  switch (method) {
-    case "GET": return "get";
-    case "HEAD": return "head";
-    case "POST": return "post";
-    case "DELETE": return "delete";
-    case "PATCH": return "patch";
-    case "PUT": return "put";
-    case "OPTIONS": return "options";
-    default: return undefined;
-  }
-}
 const NO_PATH_ARGS = Object.freeze([]) as unknown as string[];
 /** The one promise every synchronously finished step or response returns. */
 const DONE: Promise<void> = Promise.resolve();
 
 /** The steps of a request, in order (see `RequestHandler.execute`). */
 const Step = { Body: 0, Hooks: 1, CurrentUser: 2, Prepare: 3, StreamedBody: 4, Method: 5, Finish: 6 } as const;
-
-function chunkBytes(chunk: string | Buffer): Buffer {
-  return typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
-}
-
-/** Written chunks as one body: strings stay a string (sent with the headers in one write). */
-function joinChunks(chunks: (string | Buffer)[]): string | Buffer {
-  if (chunks.length === 1) return chunks[0]!;
-  if (chunks.every((c) => typeof c === "string")) return chunks.join("");
-  return Buffer.concat(chunks.map(chunkBytes));
-}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
@@ -80,9 +52,7 @@ export class RequestHandler {
   private _status = 200;
   private _reason: string | undefined;
   private readonly _headers = new ResponseHeaders();
-  // Strings stay strings until the response is sent: a body that is one string goes out in the same
-  // socket write as the headers (Node joins them), and is hashed and measured without a copy.
-  private _buffer: (string | Buffer)[] = [];
+  private readonly _body = new ResponseBody();
   private _headersWritten = false;
   private _finished = false;
   private _connectionClosed = false;
@@ -166,7 +136,7 @@ export class RequestHandler {
     this.setDefaultHeaders();
     this._status = 200;
     this._reason = undefined;
-    this._buffer = [];
+    this._body.clear();
   }
 
   /**
@@ -175,16 +145,7 @@ export class RequestHandler {
    */
   write(chunk: string | Buffer | Uint8Array | object): void {
     if (this._finished) throw new Error("Cannot write() after finish()");
-    if (typeof chunk === "string") {
-      this._buffer.push(chunk);
-    } else if (chunk instanceof Uint8Array) {
-      this._buffer.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-    } else if (chunk !== null && typeof chunk === "object") {
-      this.setHeader("Content-Type", "application/json; charset=UTF-8");
-      this._buffer.push(JSON.stringify(chunk));
-    } else {
-      throw new TypeError(`write() takes a string, Buffer or object, not ${chunk === null ? "null" : typeof chunk}`);
-    }
+    if (this._body.add(chunk)) this.setHeader("Content-Type", "application/json; charset=UTF-8");
   }
 
   /** Whether the headers have gone out (after `flush()` or `finish()`). */
@@ -215,10 +176,10 @@ export class RequestHandler {
   flush(): Promise<void> {
     if (this._finished || this._connectionClosed) return DONE;
     if (!this._headersWritten) this.writeHeadersNow(undefined);
-    const chunks = this._buffer;
-    this._buffer = [];
-    if (this.request.method === "HEAD" || chunks.length === 0) return DONE;
-    const ok = this.response.write(joinChunks(chunks));
+    if (this._body.isEmpty) return DONE;
+    const chunk = this._body.take();
+    if (this.request.method === "HEAD") return DONE;
+    const ok = this.response.write(chunk);
     if (ok) return DONE;
     return new Promise((resolve) => {
       const done = () => { this.response.off("drain", done); this.response.off("close", done); resolve(); };
@@ -229,11 +190,7 @@ export class RequestHandler {
 
   /** Computes the `Etag` for a buffered 200 response; return null to send none. Default: SHA-1 of the body. */
   computeEtag(): string | null {
-    // A string chunk is hashed as its UTF-8 bytes, the bytes that are sent.
-    if (this._buffer.length === 1) return `"${hash("sha1", this._buffer[0]!, "hex")}"`;
-    const h = createHash("sha1");
-    for (const chunk of this._buffer) h.update(chunk);
-    return `"${h.digest("hex")}"`;
+    return this._body.sha1Etag();
   }
 
   /** Sets the `Etag` header from `computeEtag()`, if it gives one. */
@@ -258,28 +215,23 @@ export class RequestHandler {
       const method = this.request.method;
       if (this._status === 200 && (method === "GET" || method === "HEAD") && !this._headers.has("etag")) {
         this.setEtagHeader();
-        if (this.checkEtagHeader()) {
-          this._buffer = [];
-          this.setStatus(304);
-        }
+        if (this.checkEtagHeader()) this.setStatus(304);
       }
       if (this._status === 204 || this._status === 304 || (this._status >= 100 && this._status < 200)) {
         this._headers.dropBodyHeaders();
-        this._buffer = [];
+        this._body.clear();
       }
-      let body = joinChunks(this._buffer);
-      if (this.application.hasOutputTransforms) body = this.application.transformOutput(this, chunkBytes(body));
-      this._buffer = [];
+      let body = this._body.take();
+      if (this.application.hasOutputTransforms) body = this.application.transformOutput(this, bodyBytes(body));
       const withLength = this._status !== 204 && this._status !== 304 && this._status >= 200;
       const length = typeof body === "string" ? Buffer.byteLength(body, "utf8") : body.length;
       this.writeHeadersNow(withLength ? length : undefined);
       this._finished = true;
       this.response.end(method === "HEAD" || length === 0 ? undefined : body);
     } else {
-      const rest = this._buffer;
-      this._buffer = [];
+      const rest = this._body.isEmpty ? undefined : this._body.take();
       this._finished = true;
-      if (this.request.method !== "HEAD" && rest.length) this.response.end(joinChunks(rest));
+      if (this.request.method !== "HEAD" && rest !== undefined) this.response.end(rest);
       else this.response.end();
     }
     this.request.markFinished();
@@ -324,7 +276,7 @@ export class RequestHandler {
       this.writeError(status, info);
     } catch (err) {
       appLog.error(`Uncaught exception in writeError: ${(err as Error)?.stack ?? err}`);
-      this._buffer = [];
+      this._body.clear();
     }
     if (!this._finished) void this.finish();
   }

@@ -1,0 +1,71 @@
+import { Buffer } from "node:buffer";
+import { createHash, hash } from "node:crypto";
+
+/** A body chunk as the response will send it. */
+export type BodyChunk = string | Buffer;
+
+function chunkBytes(chunk: BodyChunk): Buffer {
+  return typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+}
+
+/**
+ * What a handler has written and not yet sent. Strings stay strings until the response is sent: a
+ * body that is one string goes out in the same socket write as the headers (Node joins them), and is
+ * hashed and measured without a copy.
+ */
+export class ResponseBody {
+  private chunks: BodyChunk[] = [];
+
+  /**
+   * Adds a chunk: a string as UTF-8, bytes as they are, a plain object or array as JSON. Returns true
+   * for JSON, so the caller can set the content type.
+   */
+  add(chunk: string | Uint8Array | object): boolean {
+    if (typeof chunk === "string") {
+      this.chunks.push(chunk);
+      return false;
+    }
+    if (chunk instanceof Uint8Array) {
+      this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      return false;
+    }
+    if (chunk !== null && typeof chunk === "object") {
+      this.chunks.push(JSON.stringify(chunk));
+      return true;
+    }
+    throw new TypeError(`write() takes a string, Buffer or object, not ${chunk === null ? "null" : typeof chunk}`);
+  }
+
+  /** Whether nothing is waiting to be sent. */
+  get isEmpty(): boolean {
+    return this.chunks.length === 0;
+  }
+
+  /** Drops what was written. */
+  clear(): void {
+    this.chunks = [];
+  }
+
+  /** Takes what was written as one body (a string if every chunk was one) and empties the buffer. */
+  take(): BodyChunk {
+    const chunks = this.chunks;
+    this.chunks = [];
+    if (chunks.length === 1) return chunks[0]!;
+    if (chunks.every((c) => typeof c === "string")) return chunks.join("");
+    return Buffer.concat(chunks.map(chunkBytes));
+  }
+
+  /** Tornado's default Etag: the quoted SHA-1 hex digest of the bytes written so far. */
+  sha1Etag(): string {
+    // A string chunk is hashed as its UTF-8 bytes, the bytes that are sent.
+    if (this.chunks.length === 1) return `"${hash("sha1", this.chunks[0]!, "hex")}"`;
+    const h = createHash("sha1");
+    for (const chunk of this.chunks) h.update(chunk);
+    return `"${h.digest("hex")}"`;
+  }
+}
+
+/** A body as bytes (for output transforms, which rewrite bytes). */
+export function bodyBytes(body: BodyChunk): Buffer {
+  return chunkBytes(body);
+}
