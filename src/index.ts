@@ -15,6 +15,7 @@ import "./template/handler-api.js";
 // Core: application, handlers, server
 export { Application, type RequestHook, type OutputTransform, type RouteMatch } from "./web/application.js";
 export { RequestHandler, type HandlerClass, type ErrorInfo } from "./web/handler.js";
+export { ResponseWriter } from "./web/response-writer.js";
 export { SUPPORTED_METHODS } from "./web/methods.js";
 export { ErrorHandler } from "./web/error-handler.js";
 export { URLSpec, url, type HandlerEntry } from "./web/routing.js";

@@ -1,4 +1,4 @@
-import type { OutgoingHttpHeader, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import type { Application } from "./application.js";
 import type { ResolvedSettings } from "./settings.js";
 import type { HTTPServerRequest } from "../http/request.js";
@@ -6,9 +6,8 @@ import { receiveRequestBody } from "../http/body.js";
 import { Finish, HTTPError, reasonPhrase } from "./errors.js";
 import { renderErrorPage } from "./error-page.js";
 import { appLog, genLog } from "../log/logger.js";
-import { checkEtagHeader } from "./etag.js";
-import { headerValue, ResponseHeaders } from "./response-headers.js";
-import { bodyBytes, ResponseBody } from "./response-body.js";
+import { bodyBytes } from "./response-body.js";
+import { DONE, ResponseWriter } from "./response-writer.js";
 import { methodName, SUPPORTED_METHODS } from "./methods.js";
 // Imported, not the global: Node defines the globals `Buffer` and `process` as getters, a slow lookup
 // on every use in a per-request path (as `performance`, see http/request.ts).
@@ -23,8 +22,6 @@ export interface ErrorInfo {
 }
 
 const NO_PATH_ARGS = Object.freeze([]) as unknown as string[];
-/** The one promise every synchronously finished step or response returns. */
-const DONE: Promise<void> = Promise.resolve();
 
 /** The steps of a request, in order (see `RequestHandler.execute`). */
 const Step = { Body: 0, Hooks: 1, CurrentUser: 2, Prepare: 3, StreamedBody: 4, Method: 5, Finish: 6 } as const;
@@ -37,25 +34,13 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * Base class for request handlers: subclass it and define `get`, `post`, ... (sync or `async`), each
  * receiving the route's capture groups as arguments. One instance serves one request.
  */
-export class RequestHandler {
+export class RequestHandler extends ResponseWriter {
   /** The application this request was routed by. */
   readonly application: Application;
-  /** The request being served. */
-  readonly request: HTTPServerRequest;
-  /** The Node response, for the rare case that needs it directly. */
-  readonly response: ServerResponse;
   /** Positional capture groups of the matched route, decoded. */
   pathArgs: string[] = [];
   /** The user `getCurrentUser()` returned for this request, or null. */
   currentUser: unknown = null;
-
-  private _status = 200;
-  private _reason: string | undefined;
-  private readonly _headers = new ResponseHeaders();
-  private readonly _body = new ResponseBody();
-  private _headersWritten = false;
-  private _finished = false;
-  private _connectionClosed = false;
 
   /**
    * Request bodies of this handler class are handed to `dataReceived(chunk)` as they arrive instead of
@@ -64,10 +49,10 @@ export class RequestHandler {
   static streamRequestBody = false;
 
   constructor(application: Application, request: HTTPServerRequest, response: ServerResponse) {
+    super(request, response);
     this.application = application;
-    this.request = request;
-    this.response = response;
-    // A new handler is already clear (the defaults are the field values); only the hook runs.
+    // A new handler is already clear (the defaults are the field values); only the hook runs, once the
+    // handler is complete enough for an override to read its settings.
     this.setDefaultHeaders();
   }
 
@@ -93,119 +78,7 @@ export class RequestHandler {
     return null;
   }
 
-  /** Headers every response of this handler starts with; override to add your own. */
-  setDefaultHeaders(): void {}
-
-  // ---------------------------------------------------------------- output
-
-  /** Sets the status code (and an optional reason phrase). */
-  setStatus(status: number, reason?: string): void {
-    if (!Number.isInteger(status) || status < 100 || status > 999) throw new Error(`Invalid HTTP status ${status}`);
-    this._status = status;
-    this._reason = reason;
-  }
-
-  /** The status code that will be (or was) sent. */
-  getStatus(): number {
-    return this._status;
-  }
-
-  /** Sets a response header, replacing any value it had. CR, LF and NUL are refused. */
-  setHeader(name: string, value: string | number | Date): void {
-    this._headers.set(name, value);
-  }
-
-  /** Adds a value to a header that may repeat (e.g. `Set-Cookie`). */
-  addHeader(name: string, value: string | number | Date): void {
-    this._headers.add(name, value);
-  }
-
-  /** Removes a response header. */
-  clearHeader(name: string): void {
-    this._headers.delete(name);
-  }
-
-  /** The current value of a response header, or undefined. */
-  getHeader(name: string): string | undefined {
-    return this._headers.get(name);
-  }
-
-  /** Resets status, headers and the unsent body to their defaults. */
-  clear(): void {
-    this._headers.reset();
-    this.setDefaultHeaders();
-    this._status = 200;
-    this._reason = undefined;
-    this._body.clear();
-  }
-
-  /**
-   * Adds to the response body. A string is sent as UTF-8, a Buffer as is, a plain object or array as
-   * JSON (with `Content-Type: application/json`).
-   */
-  write(chunk: string | Buffer | Uint8Array | object): void {
-    if (this._finished) throw new Error("Cannot write() after finish()");
-    if (this._body.add(chunk)) this.setHeader("Content-Type", "application/json; charset=UTF-8");
-  }
-
-  /** Whether the headers have gone out (after `flush()` or `finish()`). */
-  get headersWritten(): boolean {
-    return this._headersWritten;
-  }
-
-  /** Whether `finish()` has been called. */
-  get finished(): boolean {
-    return this._finished;
-  }
-
-  /** Whether the client went away before the response was finished. */
-  get connectionClosed(): boolean {
-    return this._connectionClosed;
-  }
-
-  private writeHeadersNow(contentLength: number | undefined): void {
-    const headers = this._headers.toFlatList(contentLength);
-    this.response.writeHead(this._status, reasonPhrase(this._status, this._reason), headers as OutgoingHttpHeader[]);
-    this._headersWritten = true;
-  }
-
-  /**
-   * Sends the headers and what was written so far; resolves once the socket has taken it (respecting
-   * backpressure). Without a `Content-Length` the response is chunked.
-   */
-  flush(): Promise<void> {
-    if (this._finished || this._connectionClosed) return DONE;
-    if (!this._headersWritten) this.writeHeadersNow(undefined);
-    if (this._body.isEmpty) return DONE;
-    const chunk = this._body.take();
-    if (this.request.method === "HEAD") return DONE;
-    const ok = this.response.write(chunk);
-    if (ok) return DONE;
-    return new Promise((resolve) => {
-      const done = () => { this.response.off("drain", done); this.response.off("close", done); resolve(); };
-      this.response.on("drain", done);
-      this.response.on("close", done);
-    });
-  }
-
-  /** Computes the `Etag` for a buffered 200 response; return null to send none. Default: SHA-1 of the body. */
-  computeEtag(): string | null {
-    return this._body.sha1Etag();
-  }
-
-  /** Sets the `Etag` header from `computeEtag()`, if it gives one. */
-  setEtagHeader(): void {
-    const etag = this.computeEtag();
-    if (!etag) return;
-    // The default Etag is a quoted hex digest; one from an overridden computeEtag() is checked like any header.
-    this._headers.setTrusted("etag", "Etag", this.computeEtag === defaultComputeEtag ? etag : headerValue(etag));
-  }
-
-  /** Whether the request's `If-None-Match` matches this response's `Etag`. */
-  checkEtagHeader(): boolean {
-    const ifNoneMatch = this.request.headers["if-none-match"];
-    return ifNoneMatch !== undefined && checkEtagHeader(ifNoneMatch, this.getHeader("Etag"));
-  }
+  // ---------------------------------------------------------------- output (see ResponseWriter)
 
   /** Ends the response (optionally writing a last chunk). Called for you when the method returns. */
   finish(chunk?: string | Buffer | Uint8Array | object): Promise<void> {
@@ -244,6 +117,14 @@ export class RequestHandler {
     return DONE;
   }
 
+  // A request that ends without a (complete) response: the client left, or an error came after the
+  // headers. It is still logged, once.
+  private endUnanswered(): void {
+    this._finished = true;
+    this.request.markFinished();
+    this.application.logRequest(this);
+  }
+
   /** Sends a redirect (302, or 301 when `permanent`) to `url` and finishes. */
   redirect(url: string, permanent = false, status?: number): void {
     if (this._headersWritten) throw new Error("Cannot redirect after headers have been written");
@@ -259,10 +140,8 @@ export class RequestHandler {
     if (this._headersWritten) {
       genLog.error("Cannot send error response after headers written");
       if (!this._finished) {
-        this._finished = true;
         this.response.destroy();
-        this.request.markFinished();
-        this.application.logRequest(this);
+        this.endUnanswered();
       }
       return;
     }
@@ -313,9 +192,7 @@ export class RequestHandler {
     }
     if (this._finished) return;
     if (this._connectionClosed) {
-      this._finished = true;
-      this.request.markFinished();
-      this.application.logRequest(this);
+      this.endUnanswered();
       return;
     }
     this.sendError(err instanceof HTTPError ? err.statusCode : 500, { error: err });
@@ -453,13 +330,8 @@ export class RequestHandler {
         return this._finished ? undefined : this.callMethod();
       default:
         if (this._finished) return undefined;
-        if (!this._connectionClosed) {
-          void this.finish();
-        } else {
-          this._finished = true;
-          this.request.markFinished();
-          this.application.logRequest(this);
-        }
+        if (!this._connectionClosed) void this.finish();
+        else this.endUnanswered();
         return undefined;
     }
   }
@@ -485,4 +357,3 @@ export class RequestHandler {
 
 }
 
-const defaultComputeEtag = RequestHandler.prototype.computeEtag;
