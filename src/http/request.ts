@@ -3,7 +3,6 @@ import type { TLSSocket } from "node:tls";
 // Imported, not the global: Node defines the global `performance` as a lazy getter, a slow lookup per call.
 import { performance } from "node:perf_hooks";
 import { protocolFromHeaders, remoteIpFromHeaders } from "./xheaders.js";
-import { Buffer } from "node:buffer";
 
 /** A file from a `multipart/form-data` body. */
 export interface HTTPFile {

@@ -6,6 +6,7 @@ import { genLog } from "../log/logger.js";
 import type { RequestContext } from "./request.js";
 import { beforeListen, bindServer, startServer } from "../process/start.js";
 import type { StartOptions } from "../process/options.js";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** Options of {@link HTTPServer}; every one has a documented default. */
 export interface HTTPServerOptions {
@@ -72,8 +73,6 @@ type TrackedResponse = http.ServerResponse & { [IN_FLIGHT]?: Set<http.ServerResp
 function untrackResponse(this: TrackedResponse): void {
   this[IN_FLIGHT]?.delete(this);
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 let signalsInstalled = false;
 
@@ -152,7 +151,7 @@ export class HTTPServer {
     return this.requests;
   }
 
-  /** How many requests are being answered (received, response not yet ended or abandoned). */
+  /** How many responses are still being sent: not fully handed to the socket, and the client still there. */
   get requestsInFlight(): number {
     return this.inFlight.size;
   }

@@ -44,7 +44,10 @@ export class LineBuffer {
     this.text(String(value));
   }
 
-  /** Appends milliseconds with two decimals (`1.5` → `1.50`), as `toFixed(2)` would for a duration. */
+  /**
+   * Appends milliseconds with two decimals (`1.5` → `1.50`): `toFixed(2)` for a duration at a fraction
+   * of its cost, differing only at exact half-hundredths of binary fractions.
+   */
   milliseconds(ms: number): void {
     const hundredths = Math.round(ms * 100);
     const fraction = hundredths % 100;

@@ -5,6 +5,7 @@ import { genLog } from "../log/logger.js";
 import { isTyphoonMessage, type ToPrimary, type ToWorker, type WorkerStats } from "./messages.js";
 import type { ResolvedStartOptions } from "./options.js";
 import { formatStatusTable, serveStatusSocket, type GroupStatus, type WorkerStatus } from "./status.js";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** One forked process holding a task id. */
 interface Running {
@@ -35,8 +36,6 @@ export interface SupervisorConfig extends ResolvedStartOptions {
   /** When a worker counts as ready: our "ready" message (HTTPServer.start) or its first listen (startProcesses). */
   readyOn: "message" | "listening";
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The primary of a process group (Tornado's `fork_processes` parent, plus what Tornado lacks): keeps

@@ -4,6 +4,7 @@ import type { HTTPServer } from "../http/server.js";
 import { genLog } from "../log/logger.js";
 import { identity, isWorker } from "./identity.js";
 import { isTyphoonMessage, type ToPrimary, type ToWorker, type WorkerStats } from "./messages.js";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /**
  * The worker side of a process group: counts requests, answers the primary's questions, and drains
@@ -87,8 +88,6 @@ export function requestGroupStatus(timeoutMs = 2000): Promise<unknown> {
     send({ typhoon: "status-request", id });
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Graceful exit of a worker: stop accepting (without dropping idle keep-alive connections at once,
