@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import { Application, Finish, HTTPError, RequestHandler } from "typhoon";
 import { rawRequest, serve, type TestServer } from "../helpers/http.js";
 
@@ -60,6 +61,7 @@ class BrokenError extends RequestHandler {
   override writeError() { throw new Error("writeError broke"); }
 }
 class Etag extends RequestHandler { get() { this.write("same body"); } }
+class EchoEtag extends RequestHandler { get() { this.write(this.getArgument("b").repeat(Number(this.getArgument("n", "1")))); } }
 class NoContent extends RequestHandler { get() { this.setStatus(204); } }
 class FlushTwice extends RequestHandler {
   async get() { this.write("one,"); await this.flush(); this.write("two"); }
@@ -81,7 +83,7 @@ describe("RequestHandler", () => {
     s = await serve(new Application([
       ["/text", Text], ["/json", Json], ["/headers", Headers], ["/unsafe", Unsafe], ["/redirect", Redirect], ["/args", Args],
       ["/life", Life], ["/early", EarlyFinish], ["/raises", Raises], ["/custom", CustomError], ["/broken", BrokenError],
-      ["/etag", Etag], ["/nocontent", NoContent], ["/flush", FlushTwice], ["/user", User], ["/req", Req],
+      ["/etag", Etag], ["/echo-etag", EchoEtag], ["/nocontent", NoContent], ["/flush", FlushTwice], ["/user", User], ["/req", Req],
     ], { logFunction: () => {} }));
   });
   afterAll(() => s.close());
@@ -211,6 +213,24 @@ describe("RequestHandler", () => {
       expect(again.headers.has("content-length")).toBe(false);
     }
     expect((await fetch(`${s.url}/etag`, { headers: { "If-None-Match": '"nope"' } })).status).toBe(200);
+  });
+
+  it("computes each Etag from the bytes sent: repeated, non-ASCII, long, and more distinct bodies than are remembered", async () => {
+    const sha1 = (bytes: Uint8Array) => `"${createHash("sha1").update(bytes).digest("hex")}"`;
+    const check = async (b: string, n = 1) => {
+      const r = await fetch(`${s.url}/echo-etag?b=${encodeURIComponent(b)}&n=${n}`);
+      const bytes = new Uint8Array(await r.arrayBuffer());
+      expect(new TextDecoder().decode(bytes)).toBe(b.repeat(n));
+      expect(r.headers.get("etag")).toBe(sha1(bytes));
+      return r.headers.get("etag");
+    };
+    const first = await check("hello");
+    expect(await check("hello")).toBe(first);
+    expect(await check("hellp")).not.toBe(first);
+    await check("caf\u00e9 \u2603 \u{1F600}");
+    await check("x", 5000);
+    for (let i = 0; i < 300; i++) await check(`body ${i}`);
+    expect(await check("hello")).toBe(first);
   });
 
   it("sends no body headers with 204", async () => {
