@@ -39,6 +39,20 @@ export class LineBuffer {
     this.length = at;
   }
 
+  /** Appends bytes as they are (text encoded once, such as a prefix used for many lines). */
+  bytes(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (this.length + n > CAPACITY) {
+      this.flush();
+      if (n > CAPACITY) {
+        this.stream.write(Buffer.from(bytes));
+        return;
+      }
+    }
+    this.buffer.set(bytes, this.length);
+    this.length += n;
+  }
+
   /** Appends a non-negative integer in decimal. */
   integer(value: number): void {
     this.text(String(value));

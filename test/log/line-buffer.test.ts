@@ -83,4 +83,25 @@ describe("LineBuffer", () => {
     // The second write waits behind the first; the first chunk must still read "first".
     expect(out.chunks[0]!.toString()).toBe("first\n");
   });
+
+  it("appends bytes in order with text, across overflows, and copies bytes it cannot hold", () => {
+    const out = sink();
+    const lines = new LineBuffer(out.stream);
+    const prefix = Buffer.from("[I caf\u00e9] ");
+    const expected: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      lines.bytes(prefix);
+      lines.text(`line ${i}`);
+      lines.endLine();
+      expected.push(`[I caf\u00e9] line ${i}`);
+    }
+    const huge = Buffer.alloc(100 * 1024, 0x62);
+    lines.bytes(huge);
+    lines.endLine();
+    huge.fill(0x63);
+    expected.push("b".repeat(100 * 1024));
+    lines.flush();
+    expect(out.chunks.length).toBeGreaterThan(1);
+    expect(out.text()).toBe(expected.join("\n") + "\n");
+  });
 });
