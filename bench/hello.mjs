@@ -12,7 +12,7 @@ import { assertBuilt, importTyphoon } from "./lib/typhoon.mjs";
 
 export const description = "hello-world req/s and p99: Typhoon, node:http, Fastify, Express, Tornado 6.2 (wrk)";
 
-const BODY = "Hello, world";
+export const BODY = "Hello, world";
 const PYTHON = "/usr/bin/python3";
 const SELF = fileURLToPath(import.meta.url);
 
@@ -33,14 +33,23 @@ asyncio.run(main())
 `;
 
 /** The servers, started in-process by `serve`. */
-async function typhoonServer(port, settings) {
+async function typhoonServer(port, settings, { tornadoHeaders = true } = {}) {
   const { Application, RequestHandler } = await importTyphoon();
   class MainHandler extends RequestHandler {
     get() {
       this.write(BODY);
     }
   }
-  const app = new Application([["/", MainHandler]], settings);
+  // Without Tornado's Server header and Etag, a response carries what Fastify's does.
+  class BareHandler extends MainHandler {
+    setDefaultHeaders() {
+      this.clearHeader("Server");
+    }
+    computeEtag() {
+      return null;
+    }
+  }
+  const app = new Application([["/", tornadoHeaders ? MainHandler : BareHandler]], settings);
   await app.listen(port, "127.0.0.1");
 }
 
@@ -48,6 +57,8 @@ const SERVERS = {
   typhoon: (port) => typhoonServer(port, {}),
   // Tornado's hello world configures no logging, so it writes no access log; this variant matches it.
   "typhoon-nolog": (port) => typhoonServer(port, { logFunction: () => {} }),
+  // The same without the Server header and the Etag: the framework's own cost, like for like with Fastify.
+  "typhoon-bare": (port) => typhoonServer(port, { logFunction: () => {} }, { tornadoHeaders: false }),
   // The per-request work Tornado's semantics ask of Typhoon, done by hand on raw node:http: the Server
   // and Content-Type headers and a SHA-1 Etag of the body. The gap between this row and node:http is
   // what those semantics cost; the gap between it and typhoon-nolog is the framework's own.
@@ -88,6 +99,7 @@ const DISPLAY_NAMES = {
   node: "node:http",
   "typhoon-nolog": "typhoon, no access log",
   "node-tornado-work": "node:http + Tornado's headers, Etag",
+  "typhoon-bare": "typhoon, no access log, no Server/Etag",
 };
 
 const nodeServer = (name) => ({
@@ -97,9 +109,11 @@ const nodeServer = (name) => ({
   check: (res, body) => (res.status !== 200 || body !== BODY ? `status ${res.status}, body ${JSON.stringify(body.slice(0, 80))}` : undefined),
 });
 
-const CONTESTANTS = [
+/** The hello-world servers, as `compareServers` takes them (also used by bench/instructions.mjs). */
+export const CONTESTANTS = [
   { ...nodeServer("typhoon"), start: (port) => (assertBuilt(), nodeServer("typhoon").start(port)) },
   { ...nodeServer("typhoon-nolog"), start: (port) => (assertBuilt(), nodeServer("typhoon-nolog").start(port)) },
+  { ...nodeServer("typhoon-bare"), start: (port) => (assertBuilt(), nodeServer("typhoon-bare").start(port)), optional: true },
   nodeServer("node-tornado-work"),
   nodeServer("node"),
   nodeServer("fastify"),

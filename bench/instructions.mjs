@@ -1,0 +1,151 @@
+// Hello-world CPU instructions per request, counted by valgrind's callgrind: user-space instructions
+// of the server process, repeatable to about 1% from run to run. Requests per second on a shared VM
+// move by 5-20% between runs; this is the figure to decide small changes by.
+// `npm run bench -- instructions [--requests=10000 --warm=30000 --only=typhoon,node]`.
+//
+// Each server runs under callgrind. After `--warm` requests (so the JIT has settled), the counters are
+// zeroed, `--requests` more are sent over 16 kept-alive connections, and the counts are dumped. The
+// kernel's share (the TCP stack) is not counted: it is about the same for every Node server here.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
+import { BODY, CONTESTANTS } from "./hello.mjs";
+import { freePort } from "./lib/ports.mjs";
+import { startServer, stopAll } from "./lib/proc.mjs";
+import { formatInt, formatRatio, renderTable } from "./lib/table.mjs";
+
+export const description = "hello-world instructions per request under callgrind (repeatable to ~1%): Typhoon, node:http, Fastify";
+
+const DEFAULT_SERVERS = ["typhoon", "typhoon-nolog", "typhoon-bare", "node-tornado-work", "node", "fastify"];
+const CONNECTIONS = 16;
+
+const USAGE = `Usage: npm run bench -- instructions [flags]
+
+${description}
+
+  --requests=N   measured requests per server (default 10000)
+  --warm=N       requests before counting, for the JIT to settle (default 30000)
+  --only=a,b     these servers (default ${DEFAULT_SERVERS.join(",")}; also: ${CONTESTANTS.map((c) => c.key).filter((k) => !DEFAULT_SERVERS.includes(k)).join(", ")})
+Needs valgrind (apt-get install valgrind). Takes about a minute per server.
+`;
+
+/** Sends `total` GET / requests over `CONNECTIONS` kept-alive sockets; rejects on any non-200. */
+async function load(port, total) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  let sent = 0;
+  const worker = async () => {
+    while (sent < total) {
+      sent++;
+      await new Promise((resolve, reject) => {
+        const req = http.get({ host: "127.0.0.1", port, path: "/", agent }, (res) => {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (c) => (body += c));
+          res.on("end", () => (res.statusCode === 200 && body === BODY ? resolve() : reject(new Error(`status ${res.statusCode}, body ${JSON.stringify(body.slice(0, 80))}`))));
+        });
+        req.setTimeout(60_000, () => req.destroy(new Error("no answer within 60 s")));
+        req.on("error", reject);
+      });
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** Runs `callgrind_control <flag> <pid>`, throwing with its output when it fails. */
+function callgrindControl(flag, pid) {
+  const r = spawnSync("callgrind_control", [flag, String(pid)], { encoding: "utf8", timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`callgrind_control ${flag} ${pid} failed: ${r.stderr || r.stdout}`);
+}
+
+/** The `totals:` of each per-thread dump file, main thread first. Waits for the dump to be written. */
+async function readDump(dir) {
+  for (let i = 0; i < 100; i++) {
+    const files = fs.readdirSync(dir).filter((f) => /^cg\.out\.\d+-\d+$/.test(f)).sort();
+    const totals = files.map((f) => /^totals:\s+(\d+)/m.exec(fs.readFileSync(path.join(dir, f), "utf8"))?.[1]);
+    if (files.length && totals.every(Boolean)) return totals.map(Number);
+    await sleep(200);
+  }
+  throw new Error(`callgrind wrote no complete dump in ${dir}`);
+}
+
+/** Measures one contestant: `{ name, total, main }` instructions per request. */
+async function measure(contestant, { requests, warm }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "typhoon-callgrind-"));
+  try {
+    const port = await freePort();
+    const { cmd, args, env } = contestant.start(port);
+    const server = await startServer({
+      name: contestant.name,
+      cmd: "valgrind",
+      args: ["--tool=callgrind", "--separate-threads=yes", `--callgrind-out-file=${path.join(dir, "cg.out")}`, cmd, ...args],
+      env,
+      port,
+      timeoutMs: 120_000,
+    });
+    try {
+      await load(port, warm);
+      callgrindControl("-z", server.pid);
+      await load(port, requests);
+      callgrindControl("-d", server.pid);
+      const totals = await readDump(dir);
+      const sum = totals.reduce((a, b) => a + b, 0);
+      return { name: contestant.name, key: contestant.key, total: sum / requests, main: totals[0] / requests };
+    } finally {
+      await server.stop(10_000);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Entry point for `bench/run.mjs instructions [flags]`. */
+export async function main(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: { requests: { type: "string", default: "10000" }, warm: { type: "string", default: "30000" }, only: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) return void process.stdout.write(USAGE);
+  const requests = Number(values.requests);
+  const warm = Number(values.warm);
+  if (!Number.isInteger(requests) || requests < 100 || requests > 1_000_000) throw new Error("--requests must be an integer from 100 to 1000000");
+  if (!Number.isInteger(warm) || warm < 0 || warm > 1_000_000) throw new Error("--warm must be an integer from 0 to 1000000");
+  if (spawnSync("valgrind", ["--version"], { stdio: "ignore" }).status !== 0) throw new Error("valgrind is not installed (apt-get install valgrind)");
+  const keys = values.only ? values.only.split(",").map((s) => s.trim()) : DEFAULT_SERVERS;
+  const contestants = keys.map((k) => {
+    const c = CONTESTANTS.find((x) => x.key === k);
+    if (!c) throw new Error(`unknown server ${k} (have ${CONTESTANTS.map((x) => x.key).join(", ")})`);
+    return c;
+  });
+
+  const rows = [];
+  try {
+    for (const c of contestants) {
+      process.stderr.write(`  ${c.name}: ${warm} requests to warm up, then ${requests} counted...\n`);
+      const row = await measure(c, { requests, warm });
+      process.stderr.write(`  ${c.name}: ${formatInt(row.total)} instructions/request (main thread ${formatInt(row.main)})\n`);
+      rows.push(row);
+    }
+  } finally {
+    await stopAll();
+  }
+  const base = rows.find((r) => r.key === "node");
+  const table = renderTable(
+    [
+      { title: "server", get: (r) => r.name },
+      { title: "main thread, instructions/request", get: (r) => formatInt(r.main) },
+      { title: "node:http's as % of it", get: (r) => (base ? formatRatio(base.main / r.main) : "-") },
+      { title: "all threads", get: (r) => formatInt(r.total) },
+    ],
+    rows,
+  );
+  process.stdout.write(`\nGET / → "${BODY}" under callgrind; ${requests} requests counted after ${warm} to warm up, ${CONNECTIONS} connections; user space\n\n${table}\n\n`);
+  process.stdout.write("The main thread runs the requests and repeats to about 1%. \"All threads\" adds V8's compiler and GC helper\nthreads: a server still optimizing its code during the count shows more there, and it varies by 10-20%.\n");
+}
