@@ -5,7 +5,7 @@
 // all of them live in one place and Typhoon runs from compiled JS under plain node (no loader).
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { benchArgs, COMMON_USAGE } from "./lib/args.mjs";
+import { benchArgs, COMMON_USAGE, PROCESS_USAGE } from "./lib/args.mjs";
 import { compareServers } from "./lib/compare.mjs";
 import { haveWrk } from "./lib/wrk.mjs";
 import { assertBuilt, importTyphoon } from "./lib/typhoon.mjs";
@@ -134,7 +134,7 @@ export const CONTESTANTS = [
 export async function main(argv) {
   const opts = benchArgs(argv);
   if (opts.help) {
-    process.stdout.write(`Usage: npm run bench -- hello [flags]\n\n${description}\n\n${COMMON_USAGE}\n  (servers: ${CONTESTANTS.map((c) => c.key + (c.optional ? " (only with --only)" : "")).join(", ")})\n`);
+    process.stdout.write(`Usage: npm run bench -- hello [flags]\n\n${description}\n\n${COMMON_USAGE}\n${PROCESS_USAGE}\n  (servers: ${CONTESTANTS.map((c) => c.key + (c.optional ? " (only with --only)" : "")).join(", ")})\n`);
     return;
   }
   if (!haveWrk()) throw new Error("wrk is not installed (apt-get install wrk)");

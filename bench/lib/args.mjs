@@ -13,6 +13,7 @@ export function benchArgs(args, extra = {}) {
       rewarm: { type: "string", default: "1" },
       connections: { type: "string", default: "64" },
       only: { type: "string" },
+      reuse: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       ...extra,
     },
@@ -31,6 +32,7 @@ export function benchArgs(args, extra = {}) {
     warmupSec: int("warmup", 0, 60),
     rewarmSec: int("rewarm", 0, 60),
     connections: int("connections", 1, 10000),
+    reuse: values.reuse === true,
     only: values.only ? new Set(values.only.split(",").map((s) => s.trim())) : null,
   };
 }
@@ -38,7 +40,11 @@ export function benchArgs(args, extra = {}) {
 /** Usage text for the common flags. */
 export const COMMON_USAGE = `  --rounds=N        measured rounds per server, interleaved (default 3)
   --duration=S      seconds per measured run (default 5)
-  --warmup=S        seconds of warmup per server before round 1 (default 2)
-  --rewarm=S        seconds of load right before each measured run, not counted (default 1)
+  --warmup=S        seconds of load on a server before it is measured (default 2)
   --connections=N   wrk connections (default 64; wrk uses 1 thread)
   --only=a,b        run only these servers`;
+
+/** Usage text for the flags of benches built on `compareServers` (fresh or reused processes). */
+export const PROCESS_USAGE = `  --reuse           one server process per contestant for all rounds, instead of a fresh one per run
+                    (faster, but one process's lasting luck, 20-30% on a VM, goes into the median)
+  --rewarm=S        with --reuse: seconds of load right before each measured run (default 1)`;

@@ -1,8 +1,12 @@
-// The shared shape of an HTTP throughput bench: start every contestant once (pinned), check its
-// response, warm it up, then measure it with wrk over several interleaved rounds (the order rotates
-// each round so no contestant always runs first or last), stop everything, and report medians.
-// Each measured run follows a one-second rewarm of its server: a server left idle while the others
-// run may have shrunk its heap or dropped compiled code, and the bench measures the steady state.
+// The shared shape of an HTTP throughput bench: start each contestant (pinned), check its response,
+// warm it up, then measure it with wrk over several interleaved rounds (the order rotates each round
+// so no contestant always runs first or last), and report medians.
+//
+// Each measured run gets a fresh server process, warmed up just before. On this project's VM one
+// long-lived process can stay 20-30% faster or slower than another of the same server for its whole
+// life (code and heap placement, JIT decisions), so a median over one process per contestant
+// measures that luck; a median over fresh processes evens it out. `reuse` keeps one process per
+// contestant for all rounds (faster; a one-second rewarm precedes each run instead).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,55 +20,83 @@ import { projectRoot } from "./typhoon.mjs";
 /**
  * contestants: `[{ name, start(port) → { cmd, args, env?, cwd? }, check?(res, body) → string|undefined }]`
  * (`check` returns an error message when the response is wrong). opts: `{ path, rounds, durationSec,
- * warmupSec, rewarmSec, connections, baseline, title, log }`. Resolves to `{ rows, table }`.
+ * warmupSec, rewarmSec, connections, reuse, baseline, title, log }`. Resolves to `{ rows, table }`.
  */
 export async function compareServers(contestants, opts) {
-  const { path: urlPath = "/", rounds = 3, durationSec = 5, warmupSec = 2, rewarmSec = 1, connections = 64, baseline, title = "bench" } = opts;
+  const { path: urlPath = "/", rounds = 3, durationSec = 5, warmupSec = 2, rewarmSec = 1, connections = 64, reuse = false, baseline, title = "bench" } = opts;
   const log = opts.log ?? ((line) => process.stderr.write(line + "\n"));
   const loadBefore = os.loadavg()[0];
-  log(`${title}: ${contestants.length} servers, ${rounds} rounds x ${durationSec}s, wrk -t1 -c${connections}; ${pinning().note}`);
-  const servers = [];
+  log(`${title}: ${contestants.length} servers, ${rounds} rounds x ${durationSec}s, wrk -t1 -c${connections}, ${reuse ? "one process per server" : "a fresh process per run"}; ${pinning().note}`);
   const results = new Map(contestants.map((c) => [c.name, []]));
-  const skipped = [];
+  const skipped = new Map();
+
+  /** Starts `c` and checks its answer; null when it cannot run here (recorded in `skipped`). */
+  const launch = async (c) => {
+    const port = await freePort();
+    let spec;
+    try {
+      spec = await c.start(port);
+    } catch (err) {
+      skipped.set(c.name, `${c.name}: ${err.message}`);
+      return null;
+    }
+    if (!spec) return null;
+    const server = await startServer({ name: c.name, port, readyPath: urlPath, ...spec });
+    const url = `http://127.0.0.1:${port}${urlPath}`;
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    const problem = c.check?.(res, await res.text());
+    if (problem) {
+      await server.stop();
+      throw new Error(`${c.name} answered wrongly: ${problem}`);
+    }
+    return { contestant: c, server, url };
+  };
+
+  const measure = async (s, round) => {
+    const cpu0 = cpuSeconds(s.server.pid);
+    const r = await runWrk({ url: s.url, durationSec, connections });
+    const cpu1 = cpuSeconds(s.server.pid);
+    r.cpuUsPerReq = cpu0 !== null && cpu1 !== null && r.requests > 0 ? ((cpu1 - cpu0) * 1e6) / r.requests : NaN;
+    results.get(s.contestant.name).push(r);
+    log(`  round ${round + 1}/${rounds} ${s.contestant.name.padEnd(12)} ${formatInt(r.rps).padStart(8)} req/s  p99 ${formatMs(r.p99)}  ${r.cpuUsPerReq.toFixed(1)} µs CPU/req${r.non2xx || r.socketErrors ? `  (${r.non2xx} non-2xx, ${r.socketErrors} socket errors)` : ""}`);
+  };
+
+  const servers = [];
   try {
-    for (const c of contestants) {
-      const port = await freePort();
-      let spec;
-      try {
-        spec = await c.start(port);
-      } catch (err) {
-        skipped.push(`${c.name}: ${err.message}`);
-        continue;
+    if (reuse) {
+      for (const c of contestants) {
+        const s = await launch(c);
+        if (!s) continue;
+        servers.push(s);
+        log(`  started ${c.name} (pid ${s.server.pid}, port ${s.server.port})`);
       }
-      if (!spec) continue;
-      const server = await startServer({ name: c.name, port, readyPath: urlPath, ...spec });
-      const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(5000) });
-      const body = await res.text();
-      const problem = c.check?.(res, body);
-      if (problem) throw new Error(`${c.name} answered wrongly: ${problem}`);
-      servers.push({ contestant: c, server, url: `http://127.0.0.1:${port}${urlPath}` });
-      log(`  started ${c.name} (pid ${server.pid}, port ${port})`);
-    }
-    for (const s of servers) {
-      if (warmupSec > 0) await runWrk({ url: s.url, durationSec: warmupSec, connections });
-    }
-    for (let round = 0; round < rounds; round++) {
-      const order = servers.map((_, i) => servers[(i + round) % servers.length]);
-      for (const s of order) {
-        if (rewarmSec > 0) await runWrk({ url: s.url, durationSec: rewarmSec, connections });
-        const cpu0 = cpuSeconds(s.server.pid);
-        const r = await runWrk({ url: s.url, durationSec, connections });
-        const cpu1 = cpuSeconds(s.server.pid);
-        r.cpuUsPerReq = cpu0 !== null && cpu1 !== null && r.requests > 0 ? ((cpu1 - cpu0) * 1e6) / r.requests : NaN;
-        results.get(s.contestant.name).push(r);
-        log(`  round ${round + 1}/${rounds} ${s.contestant.name.padEnd(12)} ${formatInt(r.rps).padStart(8)} req/s  p99 ${formatMs(r.p99)}  ${r.cpuUsPerReq.toFixed(1)} µs CPU/req${r.non2xx || r.socketErrors ? `  (${r.non2xx} non-2xx, ${r.socketErrors} socket errors)` : ""}`);
+      for (const s of servers) if (warmupSec > 0) await runWrk({ url: s.url, durationSec: warmupSec, connections });
+      for (let round = 0; round < rounds; round++) {
+        for (const s of servers.map((_, i) => servers[(i + round) % servers.length])) {
+          if (rewarmSec > 0) await runWrk({ url: s.url, durationSec: rewarmSec, connections });
+          await measure(s, round);
+        }
+      }
+    } else {
+      for (let round = 0; round < rounds; round++) {
+        const runnable = contestants.filter((c) => !skipped.has(c.name));
+        for (const c of runnable.map((_, i) => runnable[(i + round) % runnable.length])) {
+          const s = await launch(c);
+          if (!s) continue;
+          try {
+            if (warmupSec > 0) await runWrk({ url: s.url, durationSec: warmupSec, connections });
+            await measure(s, round);
+          } finally {
+            await s.server.stop();
+          }
+        }
       }
     }
   } finally {
     await Promise.all(servers.map((s) => s.server.stop()));
     await stopAll();
   }
-  const rows = servers.map(({ contestant }) => {
+  const rows = contestants.filter((c) => results.get(c.name).length > 0).map((contestant) => {
     const runs = results.get(contestant.name);
     return {
       name: contestant.name,
@@ -96,8 +128,8 @@ export async function compareServers(contestants, opts) {
     ],
     rows,
   );
-  saveResults(title, { load, date: new Date().toISOString(), opts: { rounds, durationSec, warmupSec, rewarmSec, connections }, pinning: pinning().note, rows, skipped });
-  return { rows, table, skipped, load };
+  saveResults(title, { load, date: new Date().toISOString(), opts: { rounds, durationSec, warmupSec, rewarmSec, connections, reuse }, pinning: pinning().note, rows, skipped: [...skipped.values()] });
+  return { rows, table, skipped: [...skipped.values()], load };
 }
 
 /** Keeps the raw figures in bench/results/ (ignored by git) for later comparison. */
