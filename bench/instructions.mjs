@@ -1,11 +1,13 @@
 // Hello-world CPU instructions per request, counted by valgrind's callgrind: user-space instructions
-// of the server process, repeatable to about 1% from run to run. Requests per second on a shared VM
-// move by 5-20% between runs; this is the figure to decide small changes by.
-// `npm run bench -- instructions [--requests=10000 --warm=30000 --only=typhoon,node]`.
+// of the server's main thread, repeatable to about 1% from run to run. Requests per second on a shared
+// VM move by 5-20% between runs; this is the figure to decide small changes by.
+// `npm run bench -- instructions [--requests=10000 --warm=50000 --only=typhoon,node]`.
 //
 // Each server runs under callgrind. After `--warm` requests (so the JIT has settled), the counters are
 // zeroed, `--requests` more are sent over 16 kept-alive connections, and the counts are dumped. The
 // kernel's share (the TCP stack) is not counted: it is about the same for every Node server here.
+// Nor are V8's helper threads: under valgrind its optimizing compiler is still at work long after it
+// would have finished in a normal run (Fastify's shows as a third more), which would count warm-up.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -28,7 +30,7 @@ const USAGE = `Usage: npm run bench -- instructions [flags]
 ${description}
 
   --requests=N   measured requests per server (default 10000)
-  --warm=N       requests before counting, for the JIT to settle (default 30000)
+  --warm=N       requests before counting, for the JIT to settle (default 50000)
   --only=a,b     these servers (default ${DEFAULT_SERVERS.join(",")}; also: ${CONTESTANTS.map((c) => c.key).filter((k) => !DEFAULT_SERVERS.includes(k)).join(", ")})
 Needs valgrind (apt-get install valgrind). Takes about a minute per server.
 `;
@@ -65,18 +67,18 @@ function callgrindControl(flag, pid) {
   if (r.status !== 0) throw new Error(`callgrind_control ${flag} ${pid} failed: ${r.stderr || r.stdout}`);
 }
 
-/** The `totals:` of each per-thread dump file, main thread first. Waits for the dump to be written. */
-async function readDump(dir) {
+/** The main thread's `totals:` from the first dump (`cg.out.1-01`); waits for it to be written. */
+async function readMainThreadTotal(dir) {
+  const file = path.join(dir, "cg.out.1-01");
   for (let i = 0; i < 100; i++) {
-    const files = fs.readdirSync(dir).filter((f) => /^cg\.out\.\d+-\d+$/.test(f)).sort();
-    const totals = files.map((f) => /^totals:\s+(\d+)/m.exec(fs.readFileSync(path.join(dir, f), "utf8"))?.[1]);
-    if (files.length && totals.every(Boolean)) return totals.map(Number);
+    const total = fs.existsSync(file) ? /^totals:\s+(\d+)/m.exec(fs.readFileSync(file, "utf8"))?.[1] : undefined;
+    if (total) return Number(total);
     await sleep(200);
   }
-  throw new Error(`callgrind wrote no complete dump in ${dir}`);
+  throw new Error(`callgrind wrote no complete dump to ${file}`);
 }
 
-/** Measures one contestant: `{ name, total, main }` instructions per request. */
+/** Measures one contestant: `{ name, key, main }`, main-thread instructions per request. */
 async function measure(contestant, { requests, warm }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "typhoon-callgrind-"));
   try {
@@ -95,9 +97,7 @@ async function measure(contestant, { requests, warm }) {
       callgrindControl("-z", server.pid);
       await load(port, requests);
       callgrindControl("-d", server.pid);
-      const totals = await readDump(dir);
-      const sum = totals.reduce((a, b) => a + b, 0);
-      return { name: contestant.name, key: contestant.key, total: sum / requests, main: totals[0] / requests };
+      return { name: contestant.name, key: contestant.key, main: (await readMainThreadTotal(dir)) / requests };
     } finally {
       await server.stop(10_000);
     }
@@ -110,7 +110,7 @@ async function measure(contestant, { requests, warm }) {
 export async function main(argv) {
   const { values } = parseArgs({
     args: argv,
-    options: { requests: { type: "string", default: "10000" }, warm: { type: "string", default: "30000" }, only: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { requests: { type: "string", default: "10000" }, warm: { type: "string", default: "50000" }, only: { type: "string" }, help: { type: "boolean", short: "h" } },
   });
   if (values.help) return void process.stdout.write(USAGE);
   const requests = Number(values.requests);
@@ -130,7 +130,7 @@ export async function main(argv) {
     for (const c of contestants) {
       process.stderr.write(`  ${c.name}: ${warm} requests to warm up, then ${requests} counted...\n`);
       const row = await measure(c, { requests, warm });
-      process.stderr.write(`  ${c.name}: ${formatInt(row.total)} instructions/request (main thread ${formatInt(row.main)})\n`);
+      process.stderr.write(`  ${c.name}: ${formatInt(row.main)} instructions/request\n`);
       rows.push(row);
     }
   } finally {
@@ -140,12 +140,10 @@ export async function main(argv) {
   const table = renderTable(
     [
       { title: "server", get: (r) => r.name },
-      { title: "main thread, instructions/request", get: (r) => formatInt(r.main) },
+      { title: "instructions/request", get: (r) => formatInt(r.main) },
       { title: "node:http's as % of it", get: (r) => (base ? formatRatio(base.main / r.main) : "-") },
-      { title: "all threads", get: (r) => formatInt(r.total) },
     ],
     rows,
   );
-  process.stdout.write(`\nGET / → "${BODY}" under callgrind; ${requests} requests counted after ${warm} to warm up, ${CONNECTIONS} connections; user space\n\n${table}\n\n`);
-  process.stdout.write("The main thread runs the requests and repeats to about 1%. \"All threads\" adds V8's compiler and GC helper\nthreads: a server still optimizing its code during the count shows more there, and it varies by 10-20%.\n");
+  process.stdout.write(`\nGET / → "${BODY}" under callgrind; ${requests} requests counted after ${warm} to warm up, ${CONNECTIONS} connections; the server's main thread, user space\n\n${table}\n`);
 }
