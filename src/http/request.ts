@@ -1,5 +1,6 @@
 import type { IncomingMessage, IncomingHttpHeaders } from "node:http";
 import type { TLSSocket } from "node:tls";
+import type { Socket } from "node:net";
 // Imported, not the global: Node defines the global `performance` as a lazy getter, a slow lookup per call.
 import { performance } from "node:perf_hooks";
 import { protocolFromHeaders, remoteIpFromHeaders } from "./xheaders.js";
@@ -21,6 +22,23 @@ export interface RequestContext {
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
+
+// The client address, kept on the socket: Node's `remoteAddress` getter costs as much as the rest of
+// this constructor, and a kept-alive connection asks it once instead of once per request.
+const PEER = Symbol("typhoon.peer");
+type PeerSocket = Socket & { [PEER]?: string };
+
+/** The socket's client address; an IPv4 client of a dual-stack socket appears as ::ffff:a.b.c.d. */
+function peerAddress(socket: PeerSocket): string {
+  let peer = socket[PEER];
+  if (peer === undefined) {
+    const address = socket.remoteAddress;
+    if (address === undefined) return "127.0.0.1";
+    peer = address.startsWith("::ffff:") ? address.slice(7) : address;
+    socket[PEER] = peer;
+  }
+  return peer;
+}
 
 /** Parsed query or body arguments: every name maps to all its values, in order. */
 export type Arguments = Record<string, string[]>;
@@ -78,9 +96,7 @@ export class HTTPServerRequest {
     this.query = q < 0 ? "" : this.uri.slice(q + 1);
     this.headers = raw.headers;
     const socket = raw.socket;
-    const address = socket?.remoteAddress;
-    // An IPv4 client of a dual-stack socket appears as ::ffff:a.b.c.d (no regex: this runs per request).
-    const peer = address === undefined ? "127.0.0.1" : address.startsWith("::ffff:") ? address.slice(7) : address;
+    const peer = socket ? peerAddress(socket) : "127.0.0.1";
     const scheme = context.protocol ?? ((socket as TLSSocket | undefined)?.encrypted ? "https" : "http");
     this.remoteIp = context.xheaders ? remoteIpFromHeaders(raw.headers, peer, context.trustedDownstream) : peer;
     this.protocol = context.xheaders ? protocolFromHeaders(raw.headers, scheme) : scheme;

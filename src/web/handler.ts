@@ -38,7 +38,7 @@ export class RequestHandler extends ResponseWriter {
   /** The application this request was routed by. */
   readonly application: Application;
   /** Positional capture groups of the matched route, decoded. */
-  pathArgs: string[] = [];
+  pathArgs: string[] = NO_PATH_ARGS;
   /** The user `getCurrentUser()` returned for this request, or null. */
   currentUser: unknown = null;
 

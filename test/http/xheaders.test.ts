@@ -18,6 +18,15 @@ describe("xheaders (Tornado's XHeaderTest vectors)", () => {
   });
   afterAll(async () => { await on.close(); await off.close(); });
 
+  it("takes the peer address from the connection and the headers from each request on it", async () => {
+    const raw = await rawRequest(on.port,
+      "GET / HTTP/1.1\r\nHost: x\r\nX-Real-IP: 4.4.4.4\r\n\r\n" +
+      "GET / HTTP/1.1\r\nHost: x\r\n\r\n" +
+      "GET / HTTP/1.1\r\nHost: x\r\nX-Real-IP: 2620:0:1cfe:face:b00c::3\r\nConnection: close\r\n\r\n");
+    const bodies = raw.split("HTTP/1.1 200").slice(1).map((r) => r.slice(r.indexOf("\r\n\r\n") + 4));
+    expect(bodies).toEqual(["4.4.4.4 http", "127.0.0.1 http", "2620:0:1cfe:face:b00c::3 http"]);
+  });
+
   const ipCases: Array<[string[], string]> = [
     [[], "127.0.0.1"],
     [["X-Real-IP: 4.4.4.4"], "4.4.4.4"],
