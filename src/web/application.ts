@@ -5,7 +5,7 @@ import { accessLog } from "../log/logger.js";
 import { HTTPError } from "./errors.js";
 import { ErrorHandler } from "./error-handler.js";
 import type { HandlerClass, RequestHandler } from "./handler.js";
-import { URLSpec, type HandlerEntry } from "./routing.js";
+import { NO_ARGS, URLSpec, type HandlerEntry } from "./routing.js";
 import { resolveSettings, type ApplicationSettings, type ResolvedSettings } from "./settings.js";
 import type { Duplex } from "node:stream";
 import { setupAutoreload } from "../autoreload/app.js";
@@ -186,7 +186,7 @@ export class Application {
     }
     const handler = new Handler(this, request, res);
     handler.initialize(initArgs);
-    const done = handler.execute(match ? match.pathArgs : []);
+    const done = handler.execute(match ? match.pathArgs : NO_ARGS);
     // A handler still running once execute() yields hears of the client leaving. One that finished
     // synchronously (most) needs no listener: nothing can close the response before this line runs.
     if (!handler.finished) {

@@ -9,6 +9,7 @@ import { appLog, genLog } from "../log/logger.js";
 import { bodyBytes } from "./response-body.js";
 import { DONE, ResponseWriter } from "./response-writer.js";
 import { methodName, SUPPORTED_METHODS } from "./methods.js";
+import { NO_ARGS } from "./routing.js";
 // Imported, not the global: Node defines the globals `Buffer` and `process` as getters, a slow lookup
 // on every use in a per-request path (as `performance`, see http/request.ts).
 import { Buffer } from "node:buffer";
@@ -20,8 +21,6 @@ export type HandlerClass = new (application: Application, request: HTTPServerReq
 export interface ErrorInfo {
   error?: unknown;
 }
-
-const NO_PATH_ARGS = Object.freeze([]) as unknown as string[];
 
 /** The steps of a request, in order (see `RequestHandler.execute`). */
 const Step = { Body: 0, Hooks: 1, CurrentUser: 2, Prepare: 3, StreamedBody: 4, Method: 5, Finish: 6 } as const;
@@ -38,7 +37,7 @@ export class RequestHandler extends ResponseWriter {
   /** The application this request was routed by. */
   readonly application: Application;
   /** Positional capture groups of the matched route, decoded. */
-  pathArgs: string[] = NO_PATH_ARGS;
+  pathArgs: string[] = NO_ARGS;
   /** The user `getCurrentUser()` returned for this request, or null. */
   currentUser: unknown = null;
 
@@ -267,7 +266,7 @@ export class RequestHandler extends ResponseWriter {
   execute(pathArgs: string[]): Promise<void> {
     try {
       if (methodName(this.request.method) === undefined) throw new HTTPError(405);
-      this.pathArgs = pathArgs.length ? pathArgs.map((a) => this.decodeArgument(a)) : NO_PATH_ARGS;
+      this.pathArgs = pathArgs.length ? pathArgs.map((a) => this.decodeArgument(a)) : NO_ARGS;
     } catch (err) {
       this.handleRequestException(err);
       return DONE;

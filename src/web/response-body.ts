@@ -4,8 +4,9 @@ import { createHash, hash } from "node:crypto";
 /** A body chunk as the response will send it. */
 export type BodyChunk = string | Buffer;
 
-function chunkBytes(chunk: BodyChunk): Buffer {
-  return typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+/** A body or chunk as bytes (for output transforms, which rewrite bytes). */
+export function bodyBytes(body: BodyChunk): Buffer {
+  return typeof body === "string" ? Buffer.from(body, "utf8") : body;
 }
 
 /**
@@ -52,7 +53,7 @@ export class ResponseBody {
     this.chunks = [];
     if (chunks.length === 1) return chunks[0]!;
     if (chunks.every((c) => typeof c === "string")) return chunks.join("");
-    return Buffer.concat(chunks.map(chunkBytes));
+    return Buffer.concat(chunks.map(bodyBytes));
   }
 
   /** Tornado's default Etag: the quoted SHA-1 hex digest of the bytes written so far. */
@@ -84,9 +85,4 @@ function stringEtag(body: string): string {
     etagCache.set(body, etag);
   }
   return etag;
-}
-
-/** A body as bytes (for output transforms, which rewrite bytes). */
-export function bodyBytes(body: BodyChunk): Buffer {
-  return chunkBytes(body);
 }

@@ -1,7 +1,7 @@
 import type { HandlerClass } from "./handler.js";
 
-// Shared by every match of a route without groups: callers only read it.
-const NO_GROUPS: string[] = [];
+/** The empty argument list, shared by every match of a route without groups (frozen: only read). */
+export const NO_ARGS = Object.freeze([]) as unknown as string[];
 
 /** One route: a pattern matched against the whole request path, the handler class and its init args. */
 export class URLSpec {
@@ -26,10 +26,10 @@ export class URLSpec {
 
   /** The capture groups if the path matches, else `null`. */
   match(path: string): string[] | null {
-    if (this.literal !== undefined) return path === this.literal ? NO_GROUPS : null;
+    if (this.literal !== undefined) return path === this.literal ? NO_ARGS : null;
     const m = this.regex.exec(path);
     if (!m) return null;
-    if (m.length === 1) return NO_GROUPS;
+    if (m.length === 1) return NO_ARGS;
     return m.slice(1).map((g) => g ?? "");
   }
 
