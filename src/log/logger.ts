@@ -61,9 +61,14 @@ function stamp(): string {
 }
 
 // Lines are queued and written once per turn of the event loop: one write for many requests.
-// Errors are written at once, so nothing that explains a crash waits in the queue.
 const pending = new LineBuffer(process.stderr);
 process.on("exit", () => pending.flush());
+
+/** Ends a queued line; an error line is written at once, so nothing that explains a crash waits. */
+function endLine(level: Level): void {
+  pending.endLine();
+  if (level === "error") pending.flush();
+}
 
 function initialLevel(): Level | false {
   const env = process.env.TYPHOON_LOG_LEVEL;
@@ -75,11 +80,11 @@ function initialLevel(): Level | false {
 export class Logger {
   private threshold: number;
   private current: Level | false;
-  // `[I 251125 16:00:00 name] ` per level, for the second `prefixStamp`: a busy logger builds (and
-  // colours) each prefix once a second instead of once a line. Kept as bytes too: a built string is a
+  // `[I 251125 16:00:00 name] ` per level as bytes, for the second `prefixStamp`: a busy logger builds
+  // (and colours) each prefix once a second instead of once a line. Bytes, because a built string is a
   // rope that V8 reads a character at a time several times slower than a flat one.
   private prefixStamp = "";
-  private prefixes: Partial<Record<Level, { text: string; bytes: Buffer }>> = {};
+  private prefixes: Partial<Record<Level, Buffer>> = {};
 
   constructor(readonly name: string) {
     this.current = initialLevel();
@@ -104,41 +109,26 @@ export class Logger {
   /** Writes `message` at `level`. */
   log(level: Level, message: string): void {
     if (SEVERITY[level] < this.threshold) return;
-    if (level === "error") {
-      pending.flush();
-      process.stderr.write(`${this.prefix(level)}${message}\n`);
-      return;
-    }
-    pending.bytes(this.prefixEntry(level).bytes);
+    pending.bytes(this.prefix(level));
     pending.text(message);
-    pending.endLine();
+    endLine(level);
   }
 
-  /** `[I 251125 16:00:00 name] ` for `level`, built (and coloured) once a second. */
-  protected prefix(level: Level): string {
-    return this.prefixEntry(level).text;
-  }
-
-  /** The prefix as UTF-8 bytes, for the line buffer. */
-  protected prefixBytes(level: Level): Buffer {
-    return this.prefixEntry(level).bytes;
-  }
-
-  private prefixEntry(level: Level): { text: string; bytes: Buffer } {
+  /** `[I 251125 16:00:00 name] ` for `level` as UTF-8 bytes, built (and coloured) once a second. */
+  protected prefix(level: Level): Buffer {
     const now = stamp();
     if (now !== this.prefixStamp) {
       this.prefixStamp = now;
       this.prefixes = {};
     }
-    let entry = this.prefixes[level];
-    if (entry === undefined) {
+    let prefix = this.prefixes[level];
+    if (prefix === undefined) {
       let text = `[${LEVEL_TAG[level]} ${now} ${this.name}]`;
       if (COLOR) text = LEVEL_COLOR[level](text);
-      text += " ";
-      entry = { text, bytes: Buffer.from(text) };
-      this.prefixes[level] = entry;
+      prefix = Buffer.from(text + " ");
+      this.prefixes[level] = prefix;
     }
-    return entry;
+    return prefix;
   }
 
   /** Writes a debug message. */
@@ -156,12 +146,12 @@ export class AccessLogger extends Logger {
   /**
    * Logs `200 GET /path (127.0.0.1) 0.52ms` at info (status < 400), warning (< 500) or error. The
    * line is formatted straight into the output buffer, with no string of its own: it runs for every
-   * request. An error line is written at once, as `log()` writes errors.
+   * request.
    */
   request(status: number, method: string, uri: string, remoteIp: string, ms: number): void {
     const level: Level = status < 400 ? "info" : status < 500 ? "warning" : "error";
     if (!this.isEnabledFor(level)) return;
-    pending.bytes(this.prefixBytes(level));
+    pending.bytes(this.prefix(level));
     pending.bytes(colorStatusBytes(status));
     pending.text(" ");
     pending.text(method);
@@ -172,8 +162,7 @@ export class AccessLogger extends Logger {
     pending.text(") ");
     pending.milliseconds(ms);
     pending.text("ms");
-    pending.endLine();
-    if (level === "error") pending.flush();
+    endLine(level);
   }
 }
 
