@@ -37,6 +37,10 @@ function colorStatusBytes(status: number): Buffer {
 export type Level = "debug" | "info" | "warning" | "error";
 
 const SEVERITY: Record<Level, number> = { debug: 0, info: 1, warning: 2, error: 3 };
+const LEVELS: readonly Level[] = ["debug", "info", "warning", "error"];
+const INFO = SEVERITY.info;
+const WARNING = SEVERITY.warning;
+const ERROR = SEVERITY.error;
 const LEVEL_TAG: Record<Level, string> = { debug: "D", info: "I", warning: "W", error: "E" };
 const LEVEL_COLOR: Record<Level, (s: string) => string> = {
   debug: (s) => kleur.blue(s),
@@ -65,9 +69,9 @@ const pending = new LineBuffer(process.stderr);
 process.on("exit", () => pending.flush());
 
 /** Ends a queued line; an error line is written at once, so nothing that explains a crash waits. */
-function endLine(level: Level): void {
+function endLine(severity: number): void {
   pending.endLine();
-  if (level === "error") pending.flush();
+  if (severity >= ERROR) pending.flush();
 }
 
 function initialLevel(): Level | false {
@@ -80,11 +84,11 @@ function initialLevel(): Level | false {
 export class Logger {
   private threshold: number;
   private current: Level | false;
-  // `[I 251125 16:00:00 name] ` per level as bytes, for the second `prefixStamp`: a busy logger builds
-  // (and colours) each prefix once a second instead of once a line. Bytes, because a built string is a
-  // rope that V8 reads a character at a time several times slower than a flat one.
-  private prefixStamp = "";
-  private prefixes: Partial<Record<Level, Buffer>> = {};
+  // `[I 251125 16:00:00 name] ` per severity as bytes, for the second `prefixStamp`: a busy logger
+  // builds (and colours) each prefix once a second instead of once a line. Bytes, because a built
+  // string is a rope that V8 reads a character at a time several times slower than a flat one.
+  protected prefixStamp = "";
+  private prefixes: (Buffer | undefined)[] = [undefined, undefined, undefined, undefined];
 
   constructor(readonly name: string) {
     this.current = initialLevel();
@@ -108,25 +112,31 @@ export class Logger {
 
   /** Writes `message` at `level`. */
   log(level: Level, message: string): void {
-    if (SEVERITY[level] < this.threshold) return;
-    pending.bytes(this.prefix(level));
+    const severity = SEVERITY[level];
+    if (severity < this.threshold) return;
+    pending.bytes(this.prefix(severity));
     pending.text(message);
-    endLine(level);
+    endLine(severity);
   }
 
-  /** `[I 251125 16:00:00 name] ` for `level` as UTF-8 bytes, built (and coloured) once a second. */
-  protected prefix(level: Level): Buffer {
+  /** Whether a line of this severity (0 debug to 3 error) would be written. */
+  protected writes(severity: number): boolean {
+    return severity >= this.threshold;
+  }
+
+  /** `[I 251125 16:00:00 name] ` for a severity as UTF-8 bytes, built (and coloured) once a second. */
+  protected prefix(severity: number): Buffer {
     const now = stamp();
     if (now !== this.prefixStamp) {
       this.prefixStamp = now;
-      this.prefixes = {};
+      this.prefixes.fill(undefined);
     }
-    let prefix = this.prefixes[level];
+    let prefix = this.prefixes[severity];
     if (prefix === undefined) {
+      const level = LEVELS[severity]!;
       let text = `[${LEVEL_TAG[level]} ${now} ${this.name}]`;
       if (COLOR) text = LEVEL_COLOR[level](text);
-      prefix = Buffer.from(text + " ");
-      this.prefixes[level] = prefix;
+      prefix = this.prefixes[severity] = Buffer.from(text + " ");
     }
     return prefix;
   }
@@ -143,28 +153,74 @@ export class Logger {
 
 /** The access log: Tornado's `log_request`, one line per finished request. */
 export class AccessLogger extends Logger {
+  // Per method, per status: the line up to the path (`[I 251125 16:00:00 typhoon.access] 200 GET `) as
+  // bytes, for the current second. A busy server sends a handful of status/method pairs, so a line
+  // costs a lookup instead of a prefix, a status and a method appended one by one. The last method's
+  // table is kept at hand: Node gives every request of a method the same string.
+  private heads = new Map<string, (Buffer | undefined)[]>();
+  private headsStamp = "";
+  private lastMethod = "";
+  private lastHeads: (Buffer | undefined)[] = [];
+  // ` (127.0.0.1) ` per client address, for as many addresses as fit (then emptied).
+  private peers = new Map<string, Buffer>();
+  private lastPeer = "";
+  private lastPeerBytes: Buffer = Buffer.alloc(0);
+
   /**
    * Logs `200 GET /path (127.0.0.1) 0.52ms` at info (status < 400), warning (< 500) or error. The
    * line is formatted straight into the output buffer, with no string of its own: it runs for every
    * request.
    */
   request(status: number, method: string, uri: string, remoteIp: string, ms: number): void {
-    const level: Level = status < 400 ? "info" : status < 500 ? "warning" : "error";
-    if (!this.isEnabledFor(level)) return;
-    pending.bytes(this.prefix(level));
-    pending.bytes(colorStatusBytes(status));
-    pending.text(" ");
-    pending.text(method);
-    pending.text(" ");
+    const severity = status < 400 ? INFO : status < 500 ? WARNING : ERROR;
+    if (!this.writes(severity)) return;
+    pending.bytes(this.lineHead(severity, status, method));
     pending.text(uri);
-    pending.text(" (");
-    pending.text(remoteIp);
-    pending.text(") ");
+    pending.bytes(remoteIp === this.lastPeer ? this.lastPeerBytes : this.peerBytes(remoteIp));
     pending.milliseconds(ms);
-    pending.text("ms");
-    endLine(level);
+    pending.bytes(MS);
+    endLine(severity);
+  }
+
+  private lineHead(severity: number, status: number, method: string): Buffer {
+    const prefix = this.prefix(severity);
+    if (this.headsStamp !== this.prefixStamp) {
+      this.headsStamp = this.prefixStamp;
+      this.heads.clear();
+      this.lastMethod = "";
+    }
+    let byStatus = this.lastHeads;
+    if (method !== this.lastMethod) {
+      byStatus = this.heads.get(method) ?? new Array<Buffer | undefined>(STATUS_SLOTS).fill(undefined);
+      this.heads.set(method, byStatus);
+      this.lastMethod = method;
+      this.lastHeads = byStatus;
+    }
+    const slot = status - 100;
+    let head = byStatus[slot];
+    if (head === undefined) {
+      head = Buffer.concat([prefix, colorStatusBytes(status), Buffer.from(` ${method} `)]);
+      // Status codes are 100-999 (setStatus refuses others), but a log line is never worth a crash.
+      if (slot >= 0 && slot < STATUS_SLOTS) byStatus[slot] = head;
+    }
+    return head;
+  }
+
+  private peerBytes(remoteIp: string): Buffer {
+    let bytes = this.peers.get(remoteIp);
+    if (bytes === undefined) {
+      if (this.peers.size >= MAX_PEERS) this.peers.clear();
+      this.peers.set(remoteIp, (bytes = Buffer.from(` (${remoteIp}) `)));
+    }
+    this.lastPeer = remoteIp;
+    this.lastPeerBytes = bytes;
+    return bytes;
   }
 }
+
+const STATUS_SLOTS = 900;
+const MAX_PEERS = 256;
+const MS = Buffer.from("ms");
 
 /** Per-request access log (`200 GET / (127.0.0.1) 0.52ms`). */
 export const accessLog = new AccessLogger("typhoon.access");
