@@ -44,6 +44,13 @@ describe("HTTPServer", () => {
     expect(await send(s.port, Buffer.alloc(1000, 97))).toEqual({ status: 200, body: "got 1000" });
   });
 
+  it("reads a body whatever the case of its Content-Length or Transfer-Encoding header", async () => {
+    const lengths = await rawRequest(s.port, "POST /echo/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\ncontent-LENGTH: 5\r\n\r\nhello");
+    expect(lengths).toMatch(/^HTTP\/1\.1 200[^]*\r\n\r\ngot 5$/);
+    const chunked = await rawRequest(s.port, "POST /echo/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTRANSFER-encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
+    expect(chunked).toMatch(/^HTTP\/1\.1 200[^]*\r\n\r\ngot 7$/);
+  });
+
   it("refuses a declared body over maxBodySize with 413 before reading it", async () => {
     const raw = await rawRequest(s.port, "POST /echo/ HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n");
     expect(raw).toMatch(/^HTTP\/1\.1 413/);

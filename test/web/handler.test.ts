@@ -215,6 +215,14 @@ describe("RequestHandler", () => {
     expect((await fetch(`${s.url}/etag`, { headers: { "If-None-Match": '"nope"' } })).status).toBe(200);
   });
 
+  it("reads If-None-Match whatever its case, and all of its lines when it repeats", async () => {
+    const etag = (await fetch(`${s.url}/etag`)).headers.get("etag")!;
+    const ask = (lines: string) => rawRequest(s.port, `GET /etag HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${lines}\r\n`);
+    expect(await ask(`if-NONE-match: ${etag}\r\n`)).toMatch(/^HTTP\/1\.1 304 /);
+    expect(await ask(`If-None-Match: "other"\r\nIF-NONE-MATCH: ${etag}\r\n`)).toMatch(/^HTTP\/1\.1 304 /);
+    expect(await ask(`If-None-Match: "other"\r\nIf-None-Match: "nope"\r\n`)).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
   it("computes each Etag from the bytes sent: repeated, non-ASCII, long, and more distinct bodies than are remembered", async () => {
     const sha1 = (bytes: Uint8Array) => `"${createHash("sha1").update(bytes).digest("hex")}"`;
     const check = async (b: string, n = 1) => {
