@@ -2,7 +2,6 @@ import type { IncomingMessage } from "node:http";
 import { HTTPError } from "../web/errors.js";
 import type { Arguments, HTTPFile, HTTPServerRequest } from "./request.js";
 import { parseMultipart } from "./multipart.js";
-import { rawHeader } from "./raw-header.js";
 import { Buffer } from "node:buffer";
 
 /**
@@ -66,9 +65,8 @@ export function parseBodyArguments(contentType: string | undefined, body: Buffer
  * nothing when the request has no body, so the common GET stays synchronous.
  */
 export function receiveRequestBody(request: HTTPServerRequest, limit: number): Promise<void> | undefined {
-  // Read without building request.headers: most requests have no body and need nothing else from it.
-  const length = rawHeader(request.raw, "content-length");
-  if ((length === undefined || length === "0") && rawHeader(request.raw, "transfer-encoding") === undefined) return undefined;
+  const length = request.headers["content-length"];
+  if ((length === undefined || length === "0") && request.headers["transfer-encoding"] === undefined) return undefined;
   return readBody(request.raw, limit).then((body) => {
     request.body = body;
     if (body.length) parseBodyArguments(String(request.headers["content-type"] ?? ""), body, request.bodyArguments, request.files);

@@ -63,10 +63,13 @@ export class HTTPServerRequest {
   readonly path: string;
   /** The query string without `?`. */
   readonly query: string;
+  readonly headers: IncomingHttpHeaders;
   /** The client's address (the proxy's client with `xheaders`). */
   readonly remoteIp: string;
   /** `http` or `https` (the proxy's scheme with `xheaders`). */
   readonly protocol: string;
+  /** The Host header (`host:port`), or the server's address when absent. */
+  readonly host: string;
   /** The raw body; empty until read. */
   body: Buffer = EMPTY_BODY;
   // Parsed on first use: most requests never look at arguments or files.
@@ -82,7 +85,6 @@ export class HTTPServerRequest {
   /** The server options this request arrived under. */
   readonly context: RequestContext;
   private finishTime: number | undefined;
-  private hostHeader: string | undefined;
 
   constructor(raw: IncomingMessage, context: RequestContext) {
     this.raw = raw;
@@ -92,26 +94,13 @@ export class HTTPServerRequest {
     const q = this.uri.indexOf("?");
     this.path = q < 0 ? this.uri : this.uri.slice(0, q);
     this.query = q < 0 ? "" : this.uri.slice(q + 1);
+    this.headers = raw.headers;
     const socket = raw.socket;
     const peer = socket ? peerAddress(socket) : "127.0.0.1";
     const scheme = context.protocol ?? ((socket as TLSSocket | undefined)?.encrypted ? "https" : "http");
     this.remoteIp = context.xheaders ? remoteIpFromHeaders(raw.headers, peer, context.trustedDownstream) : peer;
     this.protocol = context.xheaders ? protocolFromHeaders(raw.headers, scheme) : scheme;
-  }
-
-  /** The request headers, names lower-cased (Node's `IncomingMessage.headers`, built on first use). */
-  get headers(): IncomingHttpHeaders {
-    return this.raw.headers;
-  }
-
-  /** The Host header (`host:port`), or the server's address when absent. */
-  get host(): string {
-    if (this.hostHeader === undefined) {
-      const headers = this.raw.headers;
-      const socket = this.raw.socket;
-      this.hostHeader = headers.host || (headers[":authority"] as string | undefined) || `${socket?.localAddress ?? "127.0.0.1"}:${socket?.localPort ?? ""}`;
-    }
-    return this.hostHeader;
+    this.host = raw.headers.host || (raw.headers[":authority"] as string | undefined) || `${socket?.localAddress ?? "127.0.0.1"}:${socket?.localPort ?? ""}`;
   }
 
   /** `HTTP/1.1` (or `HTTP/1.0`, `HTTP/2.0`), as the request line gave it. */

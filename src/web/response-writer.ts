@@ -1,7 +1,6 @@
 import { Buffer } from "node:buffer";
 import type { OutgoingHttpHeader, ServerResponse } from "node:http";
 import type { HTTPServerRequest } from "../http/request.js";
-import { rawHeader } from "../http/raw-header.js";
 import { reasonPhrase } from "./errors.js";
 import { checkEtagHeader } from "./etag.js";
 import { ResponseBody } from "./response-body.js";
@@ -150,7 +149,7 @@ export class ResponseWriter {
 
   /** Whether the request's `If-None-Match` matches this response's `Etag`. */
   checkEtagHeader(): boolean {
-    const ifNoneMatch = rawHeader(this.request.raw, "if-none-match");
+    const ifNoneMatch = this.request.headers["if-none-match"];
     return ifNoneMatch !== undefined && checkEtagHeader(ifNoneMatch, this.getHeader("Etag"));
   }
 }
