@@ -350,7 +350,9 @@ export class RequestHandler extends ResponseWriter {
     if (typeof fn !== "function") {
       throw new HTTPError(405, undefined, { headers: { Allow: this.allowedMethods().join(", ") } });
     }
-    const result = (fn as (...args: string[]) => unknown).apply(this, this.pathArgs);
+    // `call` for a route without groups: `apply` goes through a generic builtin even for an empty list.
+    const args = this.pathArgs;
+    const result = args.length === 0 ? (fn as () => unknown).call(this) : (fn as (...args: string[]) => unknown).apply(this, args);
     return isThenable(result) ? result : undefined;
   }
 

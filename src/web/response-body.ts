@@ -15,7 +15,9 @@ export function bodyBytes(body: BodyChunk): Buffer {
  * hashed and measured without a copy.
  */
 export class ResponseBody {
-  private chunks: BodyChunk[] = [];
+  // The first chunk on its own: most responses are one write(), which then costs no array.
+  private first: BodyChunk | undefined;
+  private rest: BodyChunk[] | undefined;
 
   /**
    * Adds a chunk: a string as UTF-8, bytes as they are, a plain object or array as JSON. Returns true
@@ -23,15 +25,15 @@ export class ResponseBody {
    */
   add(chunk: string | Uint8Array | object): boolean {
     if (typeof chunk === "string") {
-      this.chunks.push(chunk);
+      this.push(chunk);
       return false;
     }
     if (chunk instanceof Uint8Array) {
-      this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      this.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
       return false;
     }
     if (chunk !== null && typeof chunk === "object") {
-      this.chunks.push(JSON.stringify(chunk));
+      this.push(JSON.stringify(chunk));
       return true;
     }
     throw new TypeError(`write() takes a string, Buffer or object, not ${chunk === null ? "null" : typeof chunk}`);
@@ -39,32 +41,39 @@ export class ResponseBody {
 
   /** Whether nothing is waiting to be sent. */
   get isEmpty(): boolean {
-    return this.chunks.length === 0;
+    return this.first === undefined;
   }
 
   /** Drops what was written. */
   clear(): void {
-    this.chunks = [];
+    this.first = undefined;
+    this.rest = undefined;
   }
 
   /** Takes what was written as one body (a string if every chunk was one) and empties the buffer. */
   take(): BodyChunk {
-    const chunks = this.chunks;
-    this.chunks = [];
-    if (chunks.length === 1) return chunks[0]!;
+    const first = this.first ?? "";
+    const rest = this.rest;
+    this.clear();
+    if (rest === undefined) return first;
+    const chunks = [first, ...rest];
     if (chunks.every((c) => typeof c === "string")) return chunks.join("");
     return Buffer.concat(chunks.map(bodyBytes));
   }
 
   /** Tornado's default Etag: the quoted SHA-1 hex digest of the bytes written so far. */
   sha1Etag(): string {
-    if (this.chunks.length === 1) {
-      const only = this.chunks[0]!;
-      return typeof only === "string" ? stringEtag(only) : `"${hash("sha1", only, "hex")}"`;
-    }
+    const first = this.first ?? "";
+    if (this.rest === undefined) return typeof first === "string" ? stringEtag(first) : `"${hash("sha1", first, "hex")}"`;
     const h = createHash("sha1");
-    for (const chunk of this.chunks) h.update(chunk);
+    h.update(first);
+    for (const chunk of this.rest) h.update(chunk);
     return `"${h.digest("hex")}"`;
+  }
+
+  private push(chunk: BodyChunk): void {
+    if (this.first === undefined) this.first = chunk;
+    else (this.rest ??= []).push(chunk);
   }
 }
 

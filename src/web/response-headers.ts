@@ -22,14 +22,15 @@ export function headerValue(value: string | number | Date): string {
 /**
  * The headers of one response, in sending order. A short list searched linearly (a response has a
  * handful of headers): a Map per request, with its entry arrays, cost about a tenth of a hello world's
- * framework time, and a keyed object goes to dictionary mode and is slower still.
+ * framework time, and a keyed object goes to dictionary mode and is slower still. The list starts as
+ * the shared defaults and is copied, to its exact new size, on the first change.
  */
 export class ResponseHeaders {
-  private entries: HeaderEntry[] = DEFAULTS.slice();
+  private entries: readonly HeaderEntry[] = DEFAULTS;
 
   /** Back to the defaults (`Server`, `Content-Type: text/html; charset=UTF-8`). */
   reset(): void {
-    this.entries = DEFAULTS.slice();
+    this.entries = DEFAULTS;
   }
 
   /** Sets a header, replacing its value where it stands (as a Map would), or appending it. */
@@ -47,15 +48,14 @@ export class ResponseHeaders {
     const lower = name.toLowerCase();
     const i = this.indexOf(lower);
     if (i < 0) return this.set(name, value);
-    // A new entry, not a push: entries may be shared defaults.
     const [, given, old] = this.entries[i]!;
-    this.entries[i] = [lower, given, [...(typeof old === "string" ? [old] : old), headerValue(value)]];
+    this.replace(i, [lower, given, [...(typeof old === "string" ? [old] : old), headerValue(value)]]);
   }
 
   /** Removes a header. */
   delete(name: string): void {
     const i = this.indexOf(name.toLowerCase());
-    if (i >= 0) this.entries.splice(i, 1);
+    if (i >= 0) this.entries = this.entries.filter((_, j) => j !== i);
   }
 
   /** A header's value (repeated values joined with ", "), or undefined. */
@@ -77,22 +77,30 @@ export class ResponseHeaders {
   }
 
   /**
-   * A flat `[name, value, ...]` list for `writeHead`: Node reads it as it would an object, without the
-   * object's per-response shape (a megamorphic store per header, then a megamorphic load in Node).
+   * A flat `[name, value, ...]` list for `writeHead`, with `Content-Length` when it is given and the
+   * handler set neither it nor `Transfer-Encoding`. Node reads a flat list as it would an object,
+   * without the object's per-response shape (a megamorphic store per header, then a megamorphic load
+   * in Node).
    */
   toFlatList(contentLength: number | undefined): (string | number | readonly string[])[] {
     const entries = this.entries;
-    const withLength = contentLength !== undefined && !this.has("content-length") && !this.has("transfer-encoding");
-    const list = new Array<string | number | readonly string[]>(2 * entries.length + (withLength ? 2 : 0));
-    let at = 0;
-    for (const entry of entries) {
-      list[at++] = entry[1];
-      list[at++] = entry[2];
+    const n = entries.length;
+    const list = new Array<string | number | readonly string[]>(2 * n + (contentLength === undefined ? 0 : 2));
+    let framed = false;
+    for (let i = 0; i < n; i++) {
+      const entry = entries[i]!;
+      const lower = entry[0];
+      if (lower === "content-length" || lower === "transfer-encoding") framed = true;
+      list[2 * i] = entry[1];
+      list[2 * i + 1] = entry[2];
     }
-    if (withLength) {
-      list[at++] = "Content-Length";
-      list[at] = contentLength;
+    if (contentLength === undefined) return list;
+    if (framed) {
+      list.length = 2 * n;
+      return list;
     }
+    list[2 * n] = "Content-Length";
+    list[2 * n + 1] = contentLength;
     return list;
   }
 
@@ -104,7 +112,18 @@ export class ResponseHeaders {
 
   private put(entry: HeaderEntry): void {
     const i = this.indexOf(entry[0]);
-    if (i < 0) this.entries.push(entry);
-    else this.entries[i] = entry;
+    if (i >= 0) return this.replace(i, entry);
+    const entries = this.entries;
+    const n = entries.length;
+    const next = new Array<HeaderEntry>(n + 1);
+    for (let j = 0; j < n; j++) next[j] = entries[j]!;
+    next[n] = entry;
+    this.entries = next;
+  }
+
+  private replace(i: number, entry: HeaderEntry): void {
+    const next = this.entries.slice();
+    next[i] = entry;
+    this.entries = next;
   }
 }

@@ -6,6 +6,18 @@ import { rawRequest, serve, type TestServer } from "../helpers/http.js";
 const events: string[] = [];
 
 class Text extends RequestHandler { get() { this.write("a"); this.write(Buffer.from("b")); this.write(new Uint8Array([99])); } }
+class Reshaped extends RequestHandler {
+  get() {
+    this.clearHeader("Server");
+    this.setHeader("Content-Type", "text/plain");
+    this.setHeader("Content-Length", 6);
+    this.addHeader("X-A", "1");
+    this.addHeader("X-A", "2");
+    this.write("ab");
+    this.write("cd");
+    this.write("ef");
+  }
+}
 class Json extends RequestHandler { get() { this.write({ a: 1, list: [1, 2] }); } }
 class Headers extends RequestHandler {
   get() {
@@ -81,7 +93,7 @@ describe("RequestHandler", () => {
   let s: TestServer;
   beforeAll(async () => {
     s = await serve(new Application([
-      ["/text", Text], ["/json", Json], ["/headers", Headers], ["/unsafe", Unsafe], ["/redirect", Redirect], ["/args", Args],
+      ["/text", Text], ["/reshaped", Reshaped], ["/json", Json], ["/headers", Headers], ["/unsafe", Unsafe], ["/redirect", Redirect], ["/args", Args],
       ["/life", Life], ["/early", EarlyFinish], ["/raises", Raises], ["/custom", CustomError], ["/broken", BrokenError],
       ["/etag", Etag], ["/echo-etag", EchoEtag], ["/nocontent", NoContent], ["/flush", FlushTwice], ["/user", User], ["/req", Req],
     ], { logFunction: () => {} }));
@@ -93,6 +105,22 @@ describe("RequestHandler", () => {
     expect(await r.text()).toBe("abc");
     expect(r.headers.get("content-length")).toBe("3");
     expect(r.headers.get("content-type")).toBe("text/html; charset=UTF-8");
+  });
+
+  it("lets a handler remove, replace and add headers without changing the next response's defaults", async () => {
+    const raw = await rawRequest(s.port, "GET /reshaped HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const [head, body] = raw.split("\r\n\r\n");
+    expect(body).toBe("abcdef");
+    expect(head).not.toMatch(/^Server:/im);
+    expect(head).toMatch(/^Content-Type: text\/plain\r?$/im);
+    expect(head.match(/^Content-Length:/gim)).toHaveLength(1);
+    expect(head.match(/^X-A: .*$/gim)).toEqual(["X-A: 1", "X-A: 2"]);
+    expect(head).toMatch(/^Etag: "[0-9a-f]{40}"\r?$/im);
+    expect(head.match(/^Etag: "([0-9a-f]{40})"/im)![1]).toBe(createHash("sha1").update("abcdef").digest("hex"));
+    const plain = await fetch(`${s.url}/text`);
+    expect(plain.headers.get("server")).toMatch(/^TyphoonServer\//);
+    expect(plain.headers.get("content-type")).toBe("text/html; charset=UTF-8");
+    expect(plain.headers.get("x-a")).toBeNull();
   });
 
   it("writes objects as JSON", async () => {
