@@ -5,7 +5,7 @@
 // all of them live in one place and Typhoon runs from compiled JS under plain node (no loader).
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { benchArgs, COMMON_USAGE, PROCESS_USAGE } from "./lib/args.mjs";
+import { benchArgs, COMMON_USAGE, PROCESS_USAGE, UsageError } from "./lib/args.mjs";
 import { compareServers } from "./lib/compare.mjs";
 import { haveWrk } from "./lib/wrk.mjs";
 import { assertBuilt, importTyphoon } from "./lib/typhoon.mjs";
@@ -137,9 +137,9 @@ export async function main(argv) {
     process.stdout.write(`Usage: npm run bench -- hello [flags]\n\n${description}\n\n${COMMON_USAGE}\n${PROCESS_USAGE}\n  (servers: ${CONTESTANTS.map((c) => c.key + (c.optional ? " (only with --only)" : "")).join(", ")})\n`);
     return;
   }
-  if (!haveWrk()) throw new Error("wrk is not installed (apt-get install wrk)");
+  if (!haveWrk()) throw new UsageError("wrk is not installed (apt-get install wrk)");
   const contestants = CONTESTANTS.filter((c) => (opts.only ? opts.only.has(c.key) || opts.only.has(c.name) : !c.optional));
-  if (contestants.length === 0) throw new Error(`--only matches no server (have ${CONTESTANTS.map((c) => c.key).join(", ")})`);
+  if (contestants.length === 0) throw new UsageError(`--only matches no server (have ${CONTESTANTS.map((c) => c.key).join(", ")})`);
   const { table, skipped, load } = await compareServers(contestants, { ...opts, path: "/", baseline: "node:http", title: "hello" });
   process.stdout.write(`\nGET / → "${BODY}"; ${opts.rounds} rounds x ${opts.durationSec}s per server, medians; ${load}\n\n${table}\n`);
   for (const s of skipped) process.stdout.write(`skipped ${s}\n`);

@@ -20,6 +20,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { BODY, CONTESTANTS } from "./hello.mjs";
+import { UsageError } from "./lib/args.mjs";
 import { freePort } from "./lib/ports.mjs";
 import { startServer, stopAll } from "./lib/proc.mjs";
 import { formatInt, formatRatio, renderTable } from "./lib/table.mjs";
@@ -176,15 +177,15 @@ export async function main(argv) {
   if (values.help) return void process.stdout.write(USAGE);
   const requests = Number(values.requests);
   const warm = Number(values.warm);
-  if (!Number.isInteger(requests) || requests < 100 || requests > 1_000_000) throw new Error("--requests must be an integer from 100 to 1000000");
-  if (!Number.isInteger(warm) || warm < 0 || warm > 1_000_000) throw new Error("--warm must be an integer from 0 to 1000000");
+  if (!Number.isInteger(requests) || requests < 100 || requests > 1_000_000) throw new UsageError("--requests must be an integer from 100 to 1000000");
+  if (!Number.isInteger(warm) || warm < 0 || warm > 1_000_000) throw new UsageError("--warm must be an integer from 0 to 1000000");
   const batch = Number(values.batch);
-  if (!Number.isInteger(batch) || batch < 1 || batch > 256) throw new Error("--batch must be an integer from 1 to 256");
-  if (spawnSync("valgrind", ["--version"], { stdio: "ignore" }).status !== 0) throw new Error("valgrind is not installed (apt-get install valgrind)");
+  if (!Number.isInteger(batch) || batch < 1 || batch > 256) throw new UsageError("--batch must be an integer from 1 to 256");
+  if (spawnSync("valgrind", ["--version"], { stdio: "ignore" }).status !== 0) throw new UsageError("valgrind is not installed (apt-get install valgrind)");
   const keys = values.only ? values.only.split(",").map((s) => s.trim()) : DEFAULT_SERVERS;
   const contestants = keys.map((k) => {
     const c = CONTESTANTS.find((x) => x.key === k);
-    if (!c) throw new Error(`unknown server ${k} (have ${CONTESTANTS.map((x) => x.key).join(", ")})`);
+    if (!c) throw new UsageError(`unknown server ${k} (have ${CONTESTANTS.map((x) => x.key).join(", ")})`);
     return c;
   });
 

@@ -137,7 +137,7 @@ export async function main(argv) {
     process.stdout.write(`Usage: npm run bench -- processes [flags]\n\n${description}\n\n${COMMON_USAGE}\n${PROCESS_USAGE}\n  --rolling-duration=S  seconds of load around each rolling restart (default 12)\n  (servers: ${CONTESTANTS.map((c) => c.key).join(", ")}, rolling)\n`);
     return;
   }
-  if (!haveWrk()) throw new Error("wrk is not installed (apt-get install wrk)");
+  if (!haveWrk()) throw new UsageError("wrk is not installed (apt-get install wrk)");
   const wanted = (k) => !opts.only || opts.only.has(k);
   const contestants = CONTESTANTS.filter((c) => wanted(c.key));
   const log = (line) => process.stderr.write(line + "\n");

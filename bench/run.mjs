@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { isUsageError } from "./lib/args.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const [name, ...args] = process.argv.slice(2);
@@ -47,8 +48,13 @@ if (!name || name === "--help" || name === "-h") {
     try {
       await mod.main(args);
     } catch (err) {
-      process.stderr.write(`bench ${name} failed: ${err.stack ?? err}\n`);
-      process.exitCode = 1;
+      if (isUsageError(err)) {
+        process.stderr.write(`bench ${name}: ${err.message}\n(flags: npm run bench -- ${name} --help)\n`);
+        process.exitCode = 2;
+      } else {
+        process.stderr.write(`bench ${name} failed: ${err.stack ?? err}\n`);
+        process.exitCode = 1;
+      }
     }
   }
 }

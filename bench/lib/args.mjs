@@ -1,6 +1,16 @@
 // Command-line flags shared by the HTTP benches: `npm run bench -- hello --rounds=5 --only=typhoon,node`.
 import { parseArgs } from "node:util";
 
+/** A mistake in how a bench was asked for (a flag, a missing tool): shown as one line, not a stack. */
+export class UsageError extends Error {
+  name = "UsageError";
+}
+
+/** Whether `err` is a usage mistake: ours, or an unknown or malformed flag from `parseArgs`. */
+export function isUsageError(err) {
+  return err instanceof UsageError || String(err?.code ?? "").startsWith("ERR_PARSE_ARGS");
+}
+
 /** Parses the common flags; `extra` adds bench-specific `parseArgs` options. */
 export function benchArgs(args, extra = {}) {
   const { values, positionals } = parseArgs({
@@ -20,7 +30,7 @@ export function benchArgs(args, extra = {}) {
   });
   const int = (name, min, max) => {
     const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
     return n;
   };
   return {
