@@ -25,14 +25,6 @@ export function colorStatus(status: number): string {
   return kleur.green(text);
 }
 
-// `colorStatus(status)` as UTF-8 bytes, one entry per status code seen (at most 900).
-const statusBytes = new Map<number, Buffer>();
-function colorStatusBytes(status: number): Buffer {
-  let bytes = statusBytes.get(status);
-  if (bytes === undefined) statusBytes.set(status, (bytes = Buffer.from(colorStatus(status))));
-  return bytes;
-}
-
 /** A log level, from least to most severe. */
 export type Level = "debug" | "info" | "warning" | "error";
 
@@ -107,7 +99,7 @@ export class Logger {
 
   /** Whether a message at `level` would be written (check before formatting an expensive one). */
   isEnabledFor(level: Level): boolean {
-    return SEVERITY[level] >= this.threshold;
+    return this.writes(SEVERITY[level]);
   }
 
   /** Writes `message` at `level`. */
@@ -155,16 +147,11 @@ export class Logger {
 export class AccessLogger extends Logger {
   // Per method, per status: the line up to the path (`[I 251125 16:00:00 typhoon.access] 200 GET `) as
   // bytes, for the current second. A busy server sends a handful of status/method pairs, so a line
-  // costs a lookup instead of a prefix, a status and a method appended one by one. The last method's
-  // table is kept at hand: Node gives every request of a method the same string.
+  // costs a lookup instead of a prefix, a status and a method appended one by one.
   private heads = new Map<string, (Buffer | undefined)[]>();
   private headsStamp = "";
-  private lastMethod = "";
-  private lastHeads: (Buffer | undefined)[] = [];
   // ` (127.0.0.1) ` per client address, for as many addresses as fit (then emptied).
   private peers = new Map<string, Buffer>();
-  private lastPeer = "";
-  private lastPeerBytes: Buffer = Buffer.alloc(0);
 
   /**
    * Logs `200 GET /path (127.0.0.1) 0.52ms` at info (status < 400), warning (< 500) or error. The
@@ -176,7 +163,7 @@ export class AccessLogger extends Logger {
     if (!this.writes(severity)) return;
     pending.bytes(this.lineHead(severity, status, method));
     pending.text(uri);
-    pending.bytes(remoteIp === this.lastPeer ? this.lastPeerBytes : this.peerBytes(remoteIp));
+    pending.bytes(this.peerBytes(remoteIp));
     pending.milliseconds(ms);
     pending.bytes(MS);
     endLine(severity);
@@ -187,19 +174,13 @@ export class AccessLogger extends Logger {
     if (this.headsStamp !== this.prefixStamp) {
       this.headsStamp = this.prefixStamp;
       this.heads.clear();
-      this.lastMethod = "";
     }
-    let byStatus = this.lastHeads;
-    if (method !== this.lastMethod) {
-      byStatus = this.heads.get(method) ?? new Array<Buffer | undefined>(STATUS_SLOTS).fill(undefined);
-      this.heads.set(method, byStatus);
-      this.lastMethod = method;
-      this.lastHeads = byStatus;
-    }
+    let byStatus = this.heads.get(method);
+    if (byStatus === undefined) this.heads.set(method, (byStatus = new Array<Buffer | undefined>(STATUS_SLOTS).fill(undefined)));
     const slot = status - 100;
     let head = byStatus[slot];
     if (head === undefined) {
-      head = Buffer.concat([prefix, colorStatusBytes(status), Buffer.from(` ${method} `)]);
+      head = Buffer.concat([prefix, Buffer.from(`${colorStatus(status)} ${method} `)]);
       // Status codes are 100-999 (setStatus refuses others), but a log line is never worth a crash.
       if (slot >= 0 && slot < STATUS_SLOTS) byStatus[slot] = head;
     }
@@ -212,8 +193,6 @@ export class AccessLogger extends Logger {
       if (this.peers.size >= MAX_PEERS) this.peers.clear();
       this.peers.set(remoteIp, (bytes = Buffer.from(` (${remoteIp}) `)));
     }
-    this.lastPeer = remoteIp;
-    this.lastPeerBytes = bytes;
     return bytes;
   }
 }
