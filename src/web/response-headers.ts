@@ -23,7 +23,8 @@ export function headerValue(value: string | number | Date): string {
  * The headers of one response, in sending order. A short list searched linearly (a response has a
  * handful of headers): a Map per request, with its entry arrays, cost about a tenth of a hello world's
  * framework time, and a keyed object goes to dictionary mode and is slower still. The list starts as
- * the shared defaults and is copied, to its exact new size, on the first change.
+ * the shared defaults and is copied on the first change, to its exact new size when that change adds
+ * a header (the usual one: the Etag), so that no array grows.
  */
 export class ResponseHeaders {
   private entries: readonly HeaderEntry[] = DEFAULTS;
@@ -49,7 +50,7 @@ export class ResponseHeaders {
     const i = this.indexOf(lower);
     if (i < 0) return this.set(name, value);
     const [, given, old] = this.entries[i]!;
-    this.replace(i, [lower, given, [...(typeof old === "string" ? [old] : old), headerValue(value)]]);
+    this.writable()[i] = [lower, given, [...(typeof old === "string" ? [old] : old), headerValue(value)]];
   }
 
   /** Removes a header. */
@@ -112,18 +113,18 @@ export class ResponseHeaders {
 
   private put(entry: HeaderEntry): void {
     const i = this.indexOf(entry[0]);
-    if (i >= 0) return this.replace(i, entry);
-    const entries = this.entries;
-    const n = entries.length;
-    const next = new Array<HeaderEntry>(n + 1);
-    for (let j = 0; j < n; j++) next[j] = entries[j]!;
-    next[n] = entry;
-    this.entries = next;
+    if (i >= 0) {
+      this.writable()[i] = entry;
+    } else if (this.entries === DEFAULTS) {
+      this.entries = [...DEFAULTS, entry];
+    } else {
+      (this.entries as HeaderEntry[]).push(entry);
+    }
   }
 
-  private replace(i: number, entry: HeaderEntry): void {
-    const next = this.entries.slice();
-    next[i] = entry;
-    this.entries = next;
+  /** The list, copied first if it is still the shared defaults. */
+  private writable(): HeaderEntry[] {
+    if (this.entries === DEFAULTS) this.entries = DEFAULTS.slice();
+    return this.entries as HeaderEntry[];
   }
 }
