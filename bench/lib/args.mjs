@@ -11,6 +11,13 @@ export function isUsageError(err) {
   return err instanceof UsageError || String(err?.code ?? "").startsWith("ERR_PARSE_ARGS");
 }
 
+/** The integer flag `--name` from `parseArgs` values, or a UsageError unless it is within min..max. */
+export function intFlag(values, name, min, max) {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
 /** Parses the common flags; `extra` adds bench-specific `parseArgs` options. */
 export function benchArgs(args, extra = {}) {
   const { values, positionals } = parseArgs({
@@ -28,11 +35,7 @@ export function benchArgs(args, extra = {}) {
       ...extra,
     },
   });
-  const int = (name, min, max) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
-    return n;
-  };
+  const int = (name, min, max) => intFlag(values, name, min, max);
   return {
     values,
     positionals,
