@@ -10,6 +10,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { cpuSeconds, processTree } from "./lib/proc.mjs";
 
 export const description = "reload latency (write → new body) and failed requests: tdev vs tsx watch, nodemon, node --watch";
 
@@ -55,34 +56,6 @@ function get(port, timeout = 10_000) {
     r.on("error", (e) => resolve({ status: 0, body: "", error: e.code }));
     r.setTimeout(timeout, () => r.destroy());
   });
-}
-
-function tree(pid) {
-  const kids = new Map();
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const st = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(st.slice(st.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!kids.has(ppid)) kids.set(ppid, []);
-      kids.get(ppid).push(Number(d));
-    } catch {}
-  }
-  const out = [pid];
-  const stack = [pid];
-  while (stack.length) for (const k of kids.get(stack.pop()) ?? []) { out.push(k); stack.push(k); }
-  return out;
-}
-
-function cpuTicks(pids) {
-  let t = 0;
-  for (const p of pids) {
-    try {
-      const f = fs.readFileSync(`/proc/${p}/stat`, "utf8").slice(0).split(") ")[1].split(" ");
-      t += Number(f[11]) + Number(f[12]);
-    } catch {}
-  }
-  return t;
 }
 
 async function runOne(c, { edits, gap }) {
@@ -135,15 +108,14 @@ async function runOne(c, { edits, gap }) {
     // Let a standby start, a draining process end, and V8 run its clean-up collection (about 8 s after
     // activity, in every Node process alike): what follows is the idle state.
     await sleep(12000);
-    const pids = tree(child.pid);
-    const a = cpuTicks(pids);
+    const a = cpuSeconds(child.pid) ?? NaN;
     await sleep(5000);
-    const b = cpuTicks(tree(child.pid));
-    result.idleCpuMs = ((b - a) * 1000) / 100 / 5; // per second of idle (clock ticks at 100 Hz)
+    const b = cpuSeconds(child.pid) ?? NaN;
+    result.idleCpuMs = ((b - a) * 1000) / 5; // per second of idle
   } catch (e) {
     result.note = String(e.message ?? e).split("\n")[0];
   } finally {
-    for (const p of tree(child.pid).reverse()) { try { process.kill(p, "SIGKILL"); } catch {} }
+    for (const p of processTree(child.pid).reverse()) { try { process.kill(p, "SIGKILL"); } catch {} }
     fs.rmSync(dir, { recursive: true, force: true });
   }
   return result;

@@ -110,31 +110,40 @@ export async function stopAll() {
 
 const CLK_TCK = 100; // Linux's USER_HZ, which /proc reports in on every mainstream kernel config.
 
-/**
- * CPU seconds (user + system) a process and its live descendants have used so far, from /proc (null
- * where unavailable). Divided by the requests served, it gives a cost per request that other load on
- * the machine barely disturbs.
- */
-export function cpuSeconds(pid) {
-  // The server and every live process under it: a multi-process server's workers do its work.
-  const stats = new Map();
+/** `pid` and its live descendants, parents before children, from /proc. */
+export function processTree(pid) {
+  const children = new Map();
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      stats.set(Number(entry), { ppid: Number(fields[1]), seconds: (Number(fields[11]) + Number(fields[12])) / CLK_TCK });
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
     } catch {
       /* exited while we looked */
     }
   }
-  if (!stats.has(pid)) return null;
-  let total = 0;
-  const pending = [pid];
-  while (pending.length) {
-    const current = pending.pop();
-    total += stats.get(current).seconds;
-    for (const [child, s] of stats) if (s.ppid === current) pending.push(child);
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]) ?? []));
+  return tree;
+}
+
+/**
+ * CPU seconds (user + system) a process and its live descendants have used so far, from /proc (null
+ * where unavailable). Divided by the requests served, it gives a cost per request that other load on
+ * the machine barely disturbs. The descendants count: a multi-process server's workers do its work.
+ */
+export function cpuSeconds(pid) {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      if (p === pid) return null;
+    }
   }
-  return total;
+  return ticks / CLK_TCK;
 }
