@@ -109,11 +109,17 @@ const nodeServer = (name) => ({
   check: (res, body) => (res.status !== 200 || body !== BODY ? `status ${res.status}, body ${JSON.stringify(body.slice(0, 80))}` : undefined),
 });
 
+/** A Typhoon variant: as `nodeServer`, after checking that `npm run build` has made dist/. */
+function typhoonServerEntry(name) {
+  const server = nodeServer(name);
+  return { ...server, start: (port) => (assertBuilt(), server.start(port)) };
+}
+
 /** The hello-world servers, as `compareServers` takes them (also used by bench/instructions.mjs). */
 export const CONTESTANTS = [
-  { ...nodeServer("typhoon"), start: (port) => (assertBuilt(), nodeServer("typhoon").start(port)) },
-  { ...nodeServer("typhoon-nolog"), start: (port) => (assertBuilt(), nodeServer("typhoon-nolog").start(port)) },
-  { ...nodeServer("typhoon-bare"), start: (port) => (assertBuilt(), nodeServer("typhoon-bare").start(port)), optional: true },
+  typhoonServerEntry("typhoon"),
+  typhoonServerEntry("typhoon-nolog"),
+  { ...typhoonServerEntry("typhoon-bare"), optional: true },
   nodeServer("node-tornado-work"),
   nodeServer("node"),
   nodeServer("fastify"),
