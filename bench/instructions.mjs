@@ -27,7 +27,7 @@ import { formatInt, formatRatio, renderTable } from "./lib/table.mjs";
 
 export const description = "hello-world instructions per request under callgrind: Typhoon, node:http, Fastify";
 
-const DEFAULT_SERVERS = ["typhoon", "typhoon-nolog", "typhoon-bare", "node-tornado-work", "node", "fastify"];
+const DEFAULT_SERVERS = ["typhoon", "typhoon-nolog", "typhoon-bare", "node-tornado-work", "node-tornado-floor", "node", "fastify"];
 const CONNECTIONS = 16;
 const DEFAULT_BATCH = 32;
 
