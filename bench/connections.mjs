@@ -11,6 +11,7 @@ import net from "node:net";
 import readline from "node:readline";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { intFlag } from "./lib/args.mjs";
 import { freePort } from "./lib/ports.mjs";
 import { pinning } from "./lib/cpus.mjs";
 import { startServer, stopAll } from "./lib/proc.mjs";
@@ -298,8 +299,8 @@ export async function main(argv) {
     process.stdout.write(`Usage: npm run bench -- connections [--connections=10000] [--rounds=1] [--only=typhoon,node,tornado]\n\n${description}\n`);
     return;
   }
-  const n = Number(values.connections);
-  const rounds = Number(values.rounds);
+  const n = intFlag(values, "connections", 1, 100000);
+  const rounds = intFlag(values, "rounds", 1, 20);
   const only = values.only ? new Set(values.only.split(",")) : null;
   const log = (line) => process.stderr.write(line + "\n");
   log(`connections: ${n} idle long polls per server, ${rounds} round(s); ${pinning().note}; fd limit raised to the hard limit (${spawnSync("bash", ["-c", "ulimit -Hn"], { encoding: "utf8" }).stdout.trim()})`);

@@ -6,10 +6,12 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { intFlag } from "./lib/args.mjs";
+import { freePort } from "./lib/ports.mjs";
 import { cpuSeconds, processTree } from "./lib/proc.mjs";
 
 export const description = "reload latency (write → new body) and failed requests: tdev vs tsx watch, nodemon, node --watch";
@@ -41,10 +43,6 @@ function contestants() {
     { name: "node --watch (JS)", files: { "server.mjs": HTTP_MJS }, msg: "msg.mjs", fmt: msgJs, cmd: (p) => [process.execPath, ["--watch", "server.mjs", p]] },
     { name: "tdev (Typhoon app)", files: { "server.ts": TYPHOON_TS }, msg: "msg.ts", fmt: msgTs, typhoon: true, cmd: (p) => [process.execPath, [path.join(root, "bin", "tdev.js"), "--quiet", "server.ts", p]] },
   ];
-}
-
-function freePort() {
-  return new Promise((res) => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => res(p)); }); });
 }
 
 function get(port, timeout = 10_000) {
@@ -122,15 +120,15 @@ async function runOne(c, { edits, gap }) {
 }
 
 export async function main(argv) {
-  const opt = { edits: 20, gap: 400, only: null };
-  for (const a of argv) {
-    const m = /^--(\w+)=(.*)$/.exec(a);
-    if (a === "--help") {
-      console.log("npm run bench -- reload [--edits=20] [--gap=400] [--only=tdev,tsx]");
-      return;
-    }
-    if (m) opt[m[1]] = m[1] === "only" ? m[2].split(",") : Number(m[2]);
+  const { values } = parseArgs({
+    args: argv,
+    options: { edits: { type: "string", default: "20" }, gap: { type: "string", default: "400" }, only: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    console.log("npm run bench -- reload [--edits=20] [--gap=400 (ms between edits)] [--only=tdev,tsx]");
+    return;
   }
+  const opt = { edits: intFlag(values, "edits", 1, 1000), gap: intFlag(values, "gap", 50, 60000), only: values.only ? values.only.split(",") : null };
   for (const b of ["tsx", "nodemon"]) if (!fs.existsSync(bin(b))) console.log(`(bench/node_modules has no ${b}: cd bench && npm install)`);
   const rows = [];
   for (const c of contestants()) {

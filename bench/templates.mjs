@@ -6,6 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { intFlag } from "./lib/args.mjs";
 import { importTyphoon } from "./lib/typhoon.mjs";
 import { median, formatInt, renderTable } from "./lib/table.mjs";
 
@@ -189,8 +190,8 @@ export async function main(args) {
     console.log("npm run bench -- templates [--rounds=5] [--time=1000 (ms per round)]");
     return;
   }
-  const rounds = Math.max(1, Math.min(50, Number(values.rounds) || 5));
-  const ms = Math.max(100, Math.min(10000, Number(values.time) || 1000));
+  const rounds = intFlag(values, "rounds", 1, 50);
+  const ms = intFlag(values, "time", 100, 10000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "typhoon-bench-templates-"));
   try {
     for (const [engine, files] of Object.entries(TEMPLATES)) write(path.join(dir, engine), files);

@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { intFlag } from "./lib/args.mjs";
 import { freePort } from "./lib/ports.mjs";
 import { pinning } from "./lib/cpus.mjs";
 import { startServer, stopAll } from "./lib/proc.mjs";
@@ -121,7 +122,13 @@ export async function main(argv) {
     process.stdout.write(`Usage: npm run bench -- websocket [--connections=100 --duration=5 --rounds=3 --window=8 --size=64 --only=typhoon,ws]\n\n${description}\n`);
     return;
   }
-  const opts = { connections: Number(values.connections), duration: Number(values.duration), rounds: Number(values.rounds), window: Number(values.window), size: Number(values.size) };
+  const opts = {
+    connections: intFlag(values, "connections", 1, 10000),
+    duration: intFlag(values, "duration", 1, 120),
+    rounds: intFlag(values, "rounds", 1, 20),
+    window: intFlag(values, "window", 1, 1000),
+    size: intFlag(values, "size", 1, 16 * 1024 * 1024),
+  };
   const only = values.only ? new Set(values.only.split(",")) : null;
   const log = (line) => process.stderr.write(line + "\n");
   log(`websocket: ${opts.connections} connections x ${opts.window} in flight, ${opts.size}-byte text messages, ${opts.rounds} rounds x ${opts.duration}s; ${pinning().note}`);
