@@ -131,7 +131,7 @@ async function rolling(policy, durationSec, log) {
 
 /** Entry point for `bench/run.mjs processes [flags]`. */
 export async function main(argv) {
-  const { benchArgs, COMMON_USAGE, PROCESS_USAGE, haveWrk, compareServers, stopAll, renderTable, formatInt } = await loadLib();
+  const { benchArgs, COMMON_USAGE, PROCESS_USAGE, UsageError, haveWrk, compareServers, stopAll, renderTable, formatInt } = await loadLib();
   const opts = benchArgs(argv, { "rolling-duration": { type: "string", default: "12" } });
   if (opts.help) {
     process.stdout.write(`Usage: npm run bench -- processes [flags]\n\n${description}\n\n${COMMON_USAGE}\n${PROCESS_USAGE}\n  --rolling-duration=S  seconds of load around each rolling restart (default 12)\n  (servers: ${CONTESTANTS.map((c) => c.key).join(", ")}, rolling)\n`);

@@ -10,7 +10,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { benchArgs, COMMON_USAGE } from "./lib/args.mjs";
+import { benchArgs, COMMON_USAGE, UsageError } from "./lib/args.mjs";
 import { pinned, pinning } from "./lib/cpus.mjs";
 import { freePort } from "./lib/ports.mjs";
 import { startServer, stopAll } from "./lib/proc.mjs";
@@ -182,15 +182,15 @@ export async function main(argv) {
     process.stdout.write(`Usage: npm run bench -- static [flags]\n\n${description}\n\n${COMMON_USAGE}\n  --skip-memory     skip the 1 GB RSS measurement\n  (servers: ${CONTESTANTS.map((c) => c.key).join(", ")})\n`);
     return;
   }
-  if (!haveWrk()) throw new Error("wrk is not installed (apt-get install wrk)");
+  if (!haveWrk()) throw new UsageError("wrk is not installed (apt-get install wrk)");
+  const chosen = CONTESTANTS.filter((c) => !opts.only || opts.only.has(c.key) || opts.only.has(c.name));
+  if (!chosen.length) throw new UsageError(`--only matches no server (have ${CONTESTANTS.map((c) => c.key).join(", ")})`);
   const log = (line) => process.stderr.write(line + "\n");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "typhoon-bench-static-"));
   const cleanups = [];
   try {
     fs.chmodSync(dir, 0o755); // nginx's worker may run as another user (root starts it as nobody/www-data)
     const bytes = makeFiles(dir);
-    const chosen = CONTESTANTS.filter((c) => !opts.only || opts.only.has(c.key) || opts.only.has(c.name));
-    if (!chosen.length) throw new Error(`--only matches no server (have ${CONTESTANTS.map((c) => c.key).join(", ")})`);
     log(`static: ${chosen.length} servers, ${opts.rounds} rounds x ${opts.durationSec}s per test, wrk -t1 -c${opts.connections}; ${pinning().note}`);
     const live = [];
     const skipped = [];
