@@ -4,6 +4,7 @@
 // This file is also the servers: `node bench/hello.mjs serve <name> <port>` runs one contestant, so
 // all of them live in one place and Typhoon runs from compiled JS under plain node (no loader).
 import { spawnSync } from "node:child_process";
+import { hash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { benchArgs, COMMON_USAGE, PROCESS_USAGE, UsageError } from "./lib/args.mjs";
 import { compareServers } from "./lib/compare.mjs";
@@ -31,6 +32,11 @@ async def main():
 
 asyncio.run(main())
 `;
+
+/** Typhoon's response headers for BODY, as a flat list for `writeHead`: its defaults, the SHA-1 Etag, the length. */
+function tornadoHeaders() {
+  return ["Server", "TyphoonServer/0.1", "Content-Type", "text/html; charset=UTF-8", "Etag", `"${hash("sha1", BODY, "hex")}"`, "Content-Length", Buffer.byteLength(BODY)];
+}
 
 /** The servers, started in-process by `serve`. */
 async function typhoonServer(port, settings, { tornadoHeaders = true } = {}) {
@@ -64,9 +70,8 @@ const SERVERS = {
   // what those semantics cost; the gap between it and typhoon-nolog is the framework's own.
   async "node-tornado-work"(port) {
     const http = await import("node:http");
-    const { hash } = await import("node:crypto");
     const server = http.createServer((req, res) => {
-      res.writeHead(200, ["Server", "TyphoonServer/0.1", "Content-Type", "text/html; charset=UTF-8", "Etag", `"${hash("sha1", BODY, "hex")}"`, "Content-Length", Buffer.byteLength(BODY)]);
+      res.writeHead(200, tornadoHeaders());
       res.end(BODY);
     });
     await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
@@ -76,8 +81,7 @@ const SERVERS = {
   // No framework, no log: what is left of the gap to node:http is Node's own header work.
   async "node-tornado-floor"(port) {
     const http = await import("node:http");
-    const { hash } = await import("node:crypto");
-    const headers = ["Server", "TyphoonServer/0.1", "Content-Type", "text/html; charset=UTF-8", "Etag", `"${hash("sha1", BODY, "hex")}"`, "Content-Length", Buffer.byteLength(BODY)];
+    const headers = tornadoHeaders();
     const server = http.createServer((req, res) => {
       res.writeHead(200, headers);
       res.end(BODY);
