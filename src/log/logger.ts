@@ -79,7 +79,7 @@ export class Logger {
   // `[I 251125 16:00:00 name] ` per severity as bytes, for the second `prefixStamp`: a busy logger
   // builds (and colours) each prefix once a second instead of once a line. Bytes, because a built
   // string is a rope that V8 reads a character at a time several times slower than a flat one.
-  protected prefixStamp = "";
+  private prefixStamp = "";
   private prefixes: (Buffer | undefined)[] = [undefined, undefined, undefined, undefined];
 
   constructor(readonly name: string) {
@@ -105,7 +105,7 @@ export class Logger {
   /** Writes `message` at `level`. */
   log(level: Level, message: string): void {
     const severity = SEVERITY[level];
-    if (severity < this.threshold) return;
+    if (!this.writes(severity)) return;
     pending.bytes(this.prefix(severity));
     pending.text(message);
     endLine(severity);
@@ -122,6 +122,7 @@ export class Logger {
     if (now !== this.prefixStamp) {
       this.prefixStamp = now;
       this.prefixes.fill(undefined);
+      this.secondChanged();
     }
     let prefix = this.prefixes[severity];
     if (prefix === undefined) {
@@ -132,6 +133,9 @@ export class Logger {
     }
     return prefix;
   }
+
+  /** Called when the timestamp's second changes: a subclass drops what it built on the old prefixes. */
+  protected secondChanged(): void {}
 
   /** Writes a debug message. */
   debug(message: string): void { this.log("debug", message); }
@@ -149,7 +153,6 @@ export class AccessLogger extends Logger {
   // bytes, for the current second. A busy server sends a handful of status/method pairs, so a line
   // costs a lookup instead of a prefix, a status and a method appended one by one.
   private heads = new Map<string, (Buffer | undefined)[]>();
-  private headsStamp = "";
   // ` (127.0.0.1) ` per client address, for as many addresses as fit (then emptied).
   private peers = new Map<string, Buffer>();
 
@@ -170,11 +173,8 @@ export class AccessLogger extends Logger {
   }
 
   private lineHead(severity: number, status: number, method: string): Buffer {
+    // First: a new second empties `heads` (through secondChanged) before it is read.
     const prefix = this.prefix(severity);
-    if (this.headsStamp !== this.prefixStamp) {
-      this.headsStamp = this.prefixStamp;
-      this.heads.clear();
-    }
     let byStatus = this.heads.get(method);
     if (byStatus === undefined) this.heads.set(method, (byStatus = new Array<Buffer | undefined>(STATUS_SLOTS).fill(undefined)));
     const slot = status - 100;
@@ -185,6 +185,10 @@ export class AccessLogger extends Logger {
       if (slot >= 0 && slot < STATUS_SLOTS) byStatus[slot] = head;
     }
     return head;
+  }
+
+  protected override secondChanged(): void {
+    this.heads.clear();
   }
 
   private peerBytes(remoteIp: string): Buffer {
