@@ -44,11 +44,13 @@ describe("HTTPServer", () => {
     expect(await send(s.port, Buffer.alloc(1000, 97))).toEqual({ status: 200, body: "got 1000" });
   });
 
-  it("reads a body whatever the case of its Content-Length or Transfer-Encoding header", async () => {
+  it("reads a body, and refuses a declared oversize one, whatever the case of its framing headers", async () => {
     const lengths = await rawRequest(s.port, "POST /echo/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\ncontent-LENGTH: 5\r\n\r\nhello");
     expect(lengths).toMatch(/^HTTP\/1\.1 200[^]*\r\n\r\ngot 5$/);
     const chunked = await rawRequest(s.port, "POST /echo/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTRANSFER-encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
     expect(chunked).toMatch(/^HTTP\/1\.1 200[^]*\r\n\r\ngot 7$/);
+    // Only the declared length can refuse this one: no byte of the body is ever sent.
+    expect(await rawRequest(s.port, "POST /echo/ HTTP/1.1\r\nHost: x\r\nCONTENT-length: 100000000\r\n\r\n")).toMatch(/^HTTP\/1\.1 413/);
   });
 
   it("refuses a declared body over maxBodySize with 413 before reading it", async () => {
