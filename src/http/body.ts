@@ -4,15 +4,20 @@ import type { Arguments, HTTPFile, HTTPServerRequest } from "./request.js";
 import { parseMultipart } from "./multipart.js";
 import { Buffer } from "node:buffer";
 
+/** The 413 for a request whose declared `Content-Length` is over `limit`, before a byte is read; else undefined. */
+export function declaredOversize(raw: IncomingMessage, limit: number): HTTPError | undefined {
+  const declared = raw.headers["content-length"];
+  if (declared !== undefined && Number(declared) > limit) return new HTTPError(413, `Content-Length ${declared} exceeds maxBodySize ${limit}`);
+  return undefined;
+}
+
 /**
  * Reads a whole request body, refusing more than `limit` bytes with a 413. A declared
  * `Content-Length` over the limit is refused before a byte is read.
  */
 export function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = raw.headers["content-length"];
-  if (declared !== undefined && Number(declared) > limit) {
-    return Promise.reject(new HTTPError(413, `Content-Length ${declared} exceeds maxBodySize ${limit}`));
-  }
+  const oversize = declaredOversize(raw, limit);
+  if (oversize) return Promise.reject(oversize);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

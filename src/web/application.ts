@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HTTPServerRequest, type RequestContext } from "../http/request.js";
+import { declaredOversize } from "../http/body.js";
 import { HTTPServer, type HTTPServerOptions, resolveServerOptions, requestContextOf } from "../http/server.js";
 import { accessLog } from "../log/logger.js";
 import { HTTPError } from "./errors.js";
@@ -148,8 +149,8 @@ export class Application {
     }
     const limit = this.maxBodySizeFor(handler);
     const raw = handler.request.raw;
-    const declared = raw.headers["content-length"];
-    if (declared !== undefined && Number(declared) > limit) throw new HTTPError(413, `Content-Length ${declared} exceeds maxBodySize ${limit}`);
+    const oversize = declaredOversize(raw, limit);
+    if (oversize) throw oversize;
     let size = 0;
     for await (const chunk of raw as AsyncIterable<Buffer>) {
       // Chunks already buffered when the client left are not fed to a handler that cleaned up in onConnectionClose.
