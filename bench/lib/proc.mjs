@@ -110,19 +110,28 @@ export async function stopAll() {
 
 const CLK_TCK = 100; // Linux's USER_HZ, which /proc reports in on every mainstream kernel config.
 
-/** `pid` and its live descendants, parents before children, from /proc. */
-export function processTree(pid) {
-  const children = new Map();
+/** Every live process: pid → { ppid, ticks } (user + system CPU in clock ticks), from /proc. */
+function processTable() {
+  const table = new Map();
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(entry));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      table.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
     } catch {
       /* exited while we looked */
     }
+  }
+  return table;
+}
+
+/** `pid` and its live descendants, parents before children, in `table` (read now by default). */
+export function processTree(pid, table = processTable()) {
+  const children = new Map();
+  for (const [p, { ppid }] of table) {
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(p);
   }
   const tree = [pid];
   for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]) ?? []));
@@ -135,15 +144,9 @@ export function processTree(pid) {
  * the machine barely disturbs. The descendants count: a multi-process server's workers do its work.
  */
 export function cpuSeconds(pid) {
+  const table = processTable();
+  if (!table.has(pid)) return null;
   let ticks = 0;
-  for (const p of processTree(pid)) {
-    try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      if (p === pid) return null;
-    }
-  }
+  for (const p of processTree(pid, table)) ticks += table.get(p).ticks;
   return ticks / CLK_TCK;
 }
